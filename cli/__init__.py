@@ -1,0 +1,1 @@
+"""The `dpzoo` command line: thin Typer commands over the library."""

@@ -1,0 +1,3 @@
+from dpzoo.cli.app import main
+
+main()

@@ -1,0 +1,63 @@
+"""The Typer app and its error handling: every dpzoo error becomes one line and a non-zero exit.
+
+Commands import the library inside their bodies, so `dpzoo --help` starts without importing torch.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import click
+import typer
+
+from dpzoo import __version__
+from dpzoo.errors import DpzooError
+
+from . import plugins, sample, train
+
+app = typer.Typer(
+    name="dpzoo",
+    help="A model zoo of regularized VAEs with decoupled priors (dpVAE).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dpzoo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """A model zoo of regularized VAEs with decoupled priors (dpVAE)."""
+
+
+app.command("sample")(sample.sample)
+app.command("train")(train.train)
+app.command("plugins")(plugins.plugins)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def main() -> None:
+    warnings.showwarning = _one_line_warning
+    try:
+        code = app(standalone_mode=False)
+    except DpzooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except click.ClickException as exc:
+        print(f"error: {exc.format_message()} (see `dpzoo --help`)", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        print("error: interrupted; checkpoints already written are kept", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

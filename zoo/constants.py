@@ -1,0 +1,17 @@
+"""Environment variables dpzoo reads, in one place (as huggingface_hub's `constants`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    """DPZOO_HOME: dpzoo's own cache (datasets, FID statistics); default ~/.cache/dpzoo."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "dpzoo"
+    return Path(os.environ.get("DPZOO_HOME", default))
+
+
+def data_root() -> Path:
+    """DPZOO_DATA: where dataset plugins look for (and download) torchvision datasets."""
+    return Path(os.environ.get("DPZOO_DATA", home() / "data"))

@@ -1,0 +1,33 @@
+"""`dpzoo.load`: one way in for every model — a checkpoint directory or the embedded default.
+
+The embedded default is a dpVAE trained on real MNIST digits and shipped inside the package, so that
+`dpzoo sample` works on a machine without network access.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import checkpoint
+from .errors import CheckpointError
+from .model import DPVAE
+
+EMBEDDED = Path(__file__).parent / "embedded" / "dpvae-mnist"
+DEFAULT_NAME = "dpvae-mnist"
+
+
+def resolve(name_or_path: str | Path | None = None) -> Path:
+    """The local directory that holds the model's files."""
+    if name_or_path is None or str(name_or_path) in ("default", DEFAULT_NAME):
+        return EMBEDDED
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    raise CheckpointError(
+        f"no checkpoint directory '{name_or_path}'; pass a directory written by `dpzoo train`, or leave it out for the embedded default"
+    )
+
+
+def load(name_or_path: str | Path | None = None, device: str = "cpu") -> DPVAE:
+    """Load a model ready to sample: `dpzoo.load()` gives the embedded default dpVAE."""
+    return checkpoint.load_model(resolve(name_or_path), map_location=device)
