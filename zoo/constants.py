@@ -15,3 +15,9 @@ def home() -> Path:
 def data_root() -> Path:
     """DPZOO_DATA: where dataset plugins look for (and download) torchvision datasets."""
     return Path(os.environ.get("DPZOO_DATA", home() / "data"))
+
+
+def inception_weights() -> Path | None:
+    """DPZOO_INCEPTION_WEIGHTS: pytorch-fid's FID Inception state dict, where the torch hub cache lacks it."""
+    value = os.environ.get("DPZOO_INCEPTION_WEIGHTS")
+    return Path(value) if value else None

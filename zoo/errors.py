@@ -52,3 +52,7 @@ class TrainingDiverged(DpzooError):
             f"training diverged at step {step}: loss term '{term}' is {value}; the last good "
             "checkpoint is kept — lower the learning rate or the regularizer weight and --resume"
         )
+
+
+class EvaluationError(DpzooError):
+    """An evaluation that cannot run: Inception weights missing or wrong, a metric that does not fit the data."""
