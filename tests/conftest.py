@@ -5,6 +5,8 @@ Everything here runs in seconds on a 2-core CPU and needs nothing outside the re
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,27 @@ def moons_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _fixed_seed() -> None:
     torch.manual_seed(0)
+
+
+@pytest.fixture
+def make_distribution(tmp_path: Path) -> Callable[..., Path]:
+    """Write throwaway installed distributions (a `*.dist-info` and modules) into one site directory.
+
+    `make(name, {group: {plugin: "module:object"}}, {module: source}, version)` returns that directory;
+    put it on sys.path (then `registry.refresh()`) or on a subprocess's PYTHONPATH and
+    importlib.metadata finds the entry points exactly as it finds a pip-installed package's.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def make(name: str, entry_points: dict[str, dict[str, str]], modules: dict[str, str] | None = None, version: str = "0.1.0") -> Path:
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        sections = [f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in plugins.items()) for group, plugins in entry_points.items()]
+        (info / "entry_points.txt").write_text("\n".join(sections))
+        for module, source in (modules or {}).items():
+            (site / f"{module}.py").write_text(textwrap.dedent(source))
+        return site
+
+    return make
