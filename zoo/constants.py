@@ -21,3 +21,9 @@ def inception_weights() -> Path | None:
     """DPZOO_INCEPTION_WEIGHTS: pytorch-fid's FID Inception state dict, where the torch hub cache lacks it."""
     value = os.environ.get("DPZOO_INCEPTION_WEIGHTS")
     return Path(value) if value else None
+
+
+def catalog_dir() -> Path | None:
+    """DPZOO_CATALOG: a directory of catalog cards used instead of the shipped one (a private zoo)."""
+    value = os.environ.get("DPZOO_CATALOG")
+    return Path(value) if value else None

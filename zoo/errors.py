@@ -56,3 +56,14 @@ class TrainingDiverged(DpzooError):
 
 class EvaluationError(DpzooError):
     """An evaluation that cannot run: Inception weights missing or wrong, a metric that does not fit the data."""
+
+
+class CatalogError(DpzooError, KeyError):
+    """A zoo name that the catalog does not hold, or a catalog card that cannot be read."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.args[0]
+
+
+class HubError(DpzooError):
+    """A pull or push that the Hugging Face Hub (or the local cache) cannot serve."""
