@@ -4,6 +4,10 @@ Plugins are Python entry points in the groups below. dpzoo's own built-ins are r
 pyproject through the very same groups, so a third-party package is a peer, not a guest. Listing
 plugins reads only package metadata; a plugin's module is imported the first time it is used, so a
 broken or heavy plugin costs nothing until someone asks for it.
+
+A third-party plugin class states the plugin API it was written against as `dpzoo_api = 1`; when
+that is not the `API_VERSION` of the running dpzoo the plugin is refused with a message that says
+which side to upgrade, instead of failing somewhere inside training.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
+from . import __version__
 from .errors import PluginLoadError, UnknownPluginError
 
 GROUPS: dict[str, str] = {
@@ -23,6 +28,7 @@ GROUPS: dict[str, str] = {
     "metric": "dpzoo.metrics",
 }
 BUILTIN_DISTRIBUTION = "dpzoo"
+API_VERSION = 1  # raise when an interface in prior/regularizer/architecture/dataset/metric.py changes incompatibly
 
 
 class PluginWarning(UserWarning):
@@ -110,7 +116,7 @@ def get(kind: str, name: str) -> type:
         raise UnknownPluginError(kind, name, names(kind))
     plugin, ep = entries[name]
     try:
-        return ep.load()
+        cls = ep.load()
     except Exception as exc:  # any failure inside third-party code must stay contained
         message = (
             f"{kind} '{name}' from {plugin.distribution} {plugin.version} failed to import "
@@ -118,6 +124,29 @@ def get(kind: str, name: str) -> type:
         )
         _warn_once(message)
         raise PluginLoadError(message) from exc
+    _check_api(plugin, cls)
+    return cls
+
+
+def _check_api(plugin: PluginInfo, cls: type) -> None:
+    """Refuse a plugin written for another plugin API; built-ins always match the dpzoo they ship in."""
+    if plugin.builtin:
+        return
+    where = f"{plugin.kind} '{plugin.name}' from {plugin.distribution} {plugin.version}"
+    declared = getattr(cls, "dpzoo_api", None)
+    if declared is None:
+        _warn_once(
+            f"{where} does not say which dpzoo plugin API it targets; its author should add "
+            f"`dpzoo_api = {API_VERSION}` to {plugin.target}"
+        )
+        return
+    if declared == API_VERSION:
+        return
+    newer = isinstance(declared, int) and declared > API_VERSION
+    fix = "upgrade dpzoo" if newer else f"upgrade {plugin.distribution} to a release for plugin API {API_VERSION}"
+    message = f"{where} targets dpzoo plugin API {declared!r}, but dpzoo {__version__} provides API {API_VERSION}; {fix}"
+    _warn_once(message)
+    raise PluginLoadError(message)
 
 
 def refresh() -> None:
