@@ -69,3 +69,18 @@ def make_distribution(tmp_path: Path) -> Callable[..., Path]:
         return site
 
     return make
+
+
+@pytest.fixture(scope="session")
+def hub_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real Hugging Face-compatible server (olah) on 127.0.0.1 for the session; see tests/hub_server.py.
+
+    Tests commit repositories into it with `hub_server.commit(...)` and point clients at it with
+    `hub_server.env(hf_home)` (a fresh HF_HOME, so the user's cache is never touched).
+    """
+    from hub_server import HubServer
+
+    server = HubServer(tmp_path_factory.mktemp("hub"))
+    server.start()
+    yield server
+    server.stop()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from huggingface_hub import ModelCard
 
-from . import constants
+from . import atomic, constants
 from .errors import CatalogError
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ CARD_FILE = "README.md"
 ORGANIZATION = "dpzoo"  # the Hub organization that hosts the published entries
 COMMIT = re.compile(r"[0-9a-f]{40}")
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+UNPUBLISHED = (
+    "**Not published on the Hub yet:** `dpzoo pull` cannot fetch these weights; the recipe in this "
+    "card's front matter trains them again with `dpzoo train {name}`."
+)
 
 
 def entry_name(regularizer: str, prior: str, dataset: str) -> str:
@@ -120,3 +124,27 @@ def get(name: str, root: Path | None = None) -> Entry:
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(close)}?" if close else "see `dpzoo list`"
     raise CatalogError(f"no zoo model named '{name}'; {hint} (or pass a Hub repo id such as org/name, or a checkpoint directory)")
+
+
+def write_entry(
+    run_dir: str | Path, name: str, repo_id: str, revision: str | None, root: Path | None = None, notice: str = UNPUBLISHED
+) -> Path:
+    """Record a checkpoint as catalog entry `name`: its model card plus where it lives on the Hub.
+
+    `revision` is the commit `dpzoo push` created (the entry is then published), or None while the
+    weights are not on the Hub; the card then says so in its first line (`notice`).
+    """
+    from .checkpoint import read_config
+
+    run_dir = Path(run_dir)
+    config = read_config(run_dir)
+    card = ModelCard.load(run_dir / CARD_FILE)
+    recipe = {key: config[key] for key in ("dataset", "model", "training")}
+    zoo = card.data.to_dict().get("dpzoo") or {}
+    card.data.dpzoo = {**zoo, "name": name, "repo_id": repo_id, "revision": revision, "published": revision is not None, "recipe": recipe}
+    text = card.text if revision is not None else f"\n{notice.format(name=name)}\n{card.text}"
+    path = (root or directory()) / name / CARD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(path, f"---\n{card.data.to_yaml()}\n---\n{text}")
+    read_entry(path)
+    return path
