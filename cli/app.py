@@ -14,7 +14,7 @@ import typer
 from dpzoo import __version__
 from dpzoo.errors import DpzooError
 
-from . import plugins, sample, train
+from . import evaluate, plugins, sample, train
 
 app = typer.Typer(
     name="dpzoo",
@@ -41,6 +41,9 @@ def _root(
 app.command("sample")(sample.sample)
 app.command("train")(train.train)
 app.command("plugins")(plugins.plugins)
+app.command("eval")(evaluate.evaluate)
+app.command("card")(evaluate.card)
+app.command("traverse")(evaluate.traverse)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
