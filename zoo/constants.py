@@ -27,3 +27,8 @@ def catalog_dir() -> Path | None:
     """DPZOO_CATALOG: a directory of catalog cards used instead of the shipped one (a private zoo)."""
     value = os.environ.get("DPZOO_CATALOG")
     return Path(value) if value else None
+
+
+def torchrun_ranks() -> tuple[int, int, int]:
+    """RANK, WORLD_SIZE and LOCAL_RANK, which torchrun sets for each process it starts; (0, 1, 0) outside it."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))

@@ -67,3 +67,7 @@ class CatalogError(DpzooError, KeyError):
 
 class HubError(DpzooError):
     """A pull or push that the Hugging Face Hub (or the local cache) cannot serve."""
+
+
+class DistributedError(DpzooError):
+    """A data-parallel run that lost one of its processes, or a torchrun launch that failed."""

@@ -136,9 +136,14 @@ class DPVAE(nn.Module):
     def reconstruct(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x)[0])
 
-    def forward(self, x: Tensor) -> ForwardOutput:
+    def forward(self, x: Tensor, noise: Tensor | None = None) -> ForwardOutput:
+        """One pass through q(z|x) and p(x|z); `noise` is ε of z = μ + σ·ε, drawn here when not given.
+
+        Under torchrun each process passes its rows of the global batch's noise, so that N processes
+        draw what one would (`dpzoo.distributed.Replica`).
+        """
         mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        z = mu + (torch.randn_like(mu) if noise is None else noise) * torch.exp(0.5 * logvar)
         raw = self.architecture.decode(z)
         return ForwardOutput(
             x=x,

@@ -11,6 +11,7 @@ updated after the main step (FactorVAE's discriminator).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -54,6 +55,7 @@ class Regularizer(nn.Module, ABC):
         super().__init__()
         self.config = config
         self.context = context
+        self._replicas: dict[str, nn.Module] = {}
 
     @abstractmethod
     def loss(self, out: ForwardOutput, prior: Prior, step: int) -> dict[str, Tensor]:
@@ -68,5 +70,24 @@ class Regularizer(nn.Module, ABC):
         return [p for opt in self.auxiliary_optimizers().values() for g in opt.param_groups for p in g["params"]]
 
     def auxiliary_step(self, out: ForwardOutput, prior: Prior, step: int) -> dict[str, Tensor]:
-        """Called after the VAE's optimizer step with the same (detached) batch; returns logged terms."""
+        """Called after the VAE's optimizer step with the same (detached) batch; returns logged terms.
+
+        Call auxiliary modules as `self.replica("name")(...)` here, so that under torchrun their
+        gradients are averaged across processes like the VAE's.
+        """
         return {}
+
+    def replicate(self, wrap: Callable[[nn.Module], nn.Module]) -> None:
+        """Keep `wrap(child)` (DistributedDataParallel, from the trainer under torchrun) of each child
+        module that only the auxiliary optimizers train. The child stays registered as it is, so
+        checkpoints have the same keys however many processes wrote them."""
+        own = {id(p) for p in self.auxiliary_parameters()}
+        self._replicas = {}
+        for name, child in self.named_children():
+            params = {id(p) for p in child.parameters()}
+            if params and params <= own:
+                self._replicas[name] = wrap(child)
+
+    def replica(self, name: str) -> nn.Module:
+        """The child module `name` as `auxiliary_step` trains it: its DDP wrapper under torchrun, else itself."""
+        return self._replicas[name] if name in self._replicas else self.get_submodule(name)

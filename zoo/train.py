@@ -3,7 +3,8 @@
 The loop is deliberately close to the bare PyTorch loop a user would write (forward, loss, backward,
 Adam step), so that it runs at the same speed; everything else happens every `log_every` steps.
 Checkpoints are atomic and a resume is bit-for-bit: batches are a function of (seed, step) and the
-RNG state is saved with the weights and optimizer states.
+RNG state is saved with the weights and optimizer states. Under torchrun every process runs this
+loop on its share of each batch (`dpzoo.distributed`) and only rank 0 writes files and reports.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import json
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .atomic import write_text
-from .batches import Batches
 from .card import write_training_card
 from .errors import CheckpointError, TrainingDiverged
 from .model import DPVAE
@@ -59,8 +60,18 @@ def train(
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> DPVAE:
-    """Train `recipe` into the checkpoint directory `out` and return the model."""
-    out = Path(out)
+    """Train `recipe` into the checkpoint directory `out` and return the model.
+
+    Under torchrun, call it in every process: `training.batch_size` is the global batch, split over
+    the processes, and the run is the one a single process would make (docs/distributed.md).
+    """
+    with distributed.joined() as world:
+        return _train(recipe, Path(out), resume, on_progress, world)
+
+
+def _train(
+    recipe: Recipe, out: Path, resume: bool, on_progress: Callable[[Progress], None] | None, world: distributed.World
+) -> DPVAE:
     t = recipe.training
     if not resume and (out / checkpoint.STATE_FILE).exists():
         raise CheckpointError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
@@ -71,25 +82,28 @@ def train(
 
     torch.manual_seed(t.seed)
     dataset = load_dataset(recipe.dataset)
-    model = DPVAE.from_config(recipe.model)
+    model = DPVAE.from_config(recipe.model).to(world.device)
     optimizers: dict[str, torch.optim.Optimizer] = {
         "vae": torch.optim.Adam(model.vae_parameters(), lr=t.lr, betas=t.betas),
         **model.regularizer.auxiliary_optimizers(),
     }
     start = checkpoint.load_training_state(out, model, optimizers) if resume else 0
     config = checkpoint.run_config({**recipe.to_dict(), "data": dataset.describe("train")}, recipe.model)
-    checkpoint.write_config(out, config)
     log_path = out / checkpoint.LOG_FILE
-    _trim_log(log_path, start) if resume else write_text(log_path, "")
+    if world.main:
+        checkpoint.write_config(out, config)
+        _trim_log(log_path, start) if resume else write_text(log_path, "")
 
     model.train()
     main = optimizers["vae"]
-    batches = Batches(dataset.load("train"), t.batch_size, t.seed, t.workers)
+    batches = distributed.Shard(dataset.load("train"), t.batch_size, t.seed, world, t.workers)
+    forward = distributed.replicate(model, world, t.batch_size)
     began = time.perf_counter()
     step = start
-    with open(log_path, "a") as log:
+    with open(log_path, "a") if world.main else nullcontext() as log:
         for x in batches.iterate(start, t.steps):
-            out_, terms = model.loss(x, step)
+            out_ = forward(x)
+            terms = model.regularizer.loss(out_, model.prior, step)
             loss = terms["loss"]
             if not math.isfinite(loss.item()):
                 _check_finite(step, terms)
@@ -99,16 +113,18 @@ def train(
             aux = model.regularizer.auxiliary_step(out_, model.prior, step)
             step += 1
             if step % t.log_every == 0 or step == t.steps:
-                values = {**terms, **aux}
+                values = world.average({**terms, **aux})
                 _check_finite(step - 1, values)
-                seconds = time.perf_counter() - began
-                report = Progress(step, t.steps, {k: float(v.detach()) for k, v in values.items()}, (step - start) / seconds, seconds)
-                log.write(json.dumps({"step": step, **report.terms, "seconds": round(seconds, 3)}) + "\n")
-                log.flush()
-                if on_progress:
-                    on_progress(report)
-            if step % t.save_every == 0 or step == t.steps:
+                if world.main:
+                    seconds = time.perf_counter() - began
+                    report = Progress(step, t.steps, {k: float(v.detach()) for k, v in values.items()}, (step - start) / seconds, seconds)
+                    log.write(json.dumps({"step": step, **report.terms, "seconds": round(seconds, 3)}) + "\n")
+                    log.flush()
+                    if on_progress:
+                        on_progress(report)
+            if world.main and (step % t.save_every == 0 or step == t.steps):
                 checkpoint.save_training_state(out, model, optimizers, step)
                 checkpoint.save_model(out, model, config)
-    write_training_card(out, config, step)
+    if world.main:
+        write_training_card(out, config, step)
     return model.eval()
