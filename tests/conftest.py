@@ -84,3 +84,15 @@ def hub_server(tmp_path_factory: pytest.TempPathFactory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def mnist_model():
+    """An untrained conv28 dpVAE (d = 4) for MNIST with its run config: image metrics and pictures need no training."""
+    from dpzoo.model import DPVAE
+
+    recipe = Recipe.create("mnist", "decoupled", "vae", None, 4, {"prior": {"blocks": 2}})
+    torch.manual_seed(0)
+    model = DPVAE.from_config(recipe.model).eval()
+    model.run_config = recipe.to_dict()
+    return model
