@@ -104,7 +104,7 @@ def main() -> None:
     }
     write_text(RESULT, json.dumps(result, indent=2) + "\n")
 
-    table = Table(title=f"start-up time: median of {repeats} fresh processes, × = ratio to `{BASELINE}`")
+    table = Table(title=f"start-up, median of {repeats} fresh processes (× = ratio to {BASELINE})")
     table.add_column("command", no_wrap=True)
     for column in ("wall ms", "min ms", "wall ×", "CPU ms", "CPU ×"):
         table.add_column(column, justify="right")
