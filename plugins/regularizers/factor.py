@@ -82,9 +82,13 @@ class FactorVAE(Regularizer):
         return {"discriminator": self._optimizer}
 
     def auxiliary_step(self, out: ForwardOutput, prior: Prior, step: int) -> dict[str, Tensor]:
-        """One Adam step of D: cross-entropy of q(z) samples as class 0, permuted samples as class 1."""
+        """One Adam step of D: cross-entropy of q(z) samples as class 0, permuted samples as class 1.
+
+        D is called through `replica`, which under torchrun is its DDP wrapper (gradients averaged
+        over the processes); each process permutes its own share of the batch.
+        """
         z = out.z.detach()
-        logits = self.discriminator(torch.cat([z, permute_dims(z)]))
+        logits = self.replica("discriminator")(torch.cat([z, permute_dims(z)]))
         labels = torch.cat([torch.zeros(len(z)), torch.ones(len(z))]).long().to(z.device)
         disc_loss = F.cross_entropy(logits, labels)
         self._optimizer.zero_grad(set_to_none=True)
