@@ -39,7 +39,8 @@ class Progress:
 
 
 def _check_finite(step: int, terms: dict[str, torch.Tensor]) -> None:
-    for name, value in terms.items():
+    for name in sorted(terms, key=lambda name: name == "loss"):  # name the term that broke, not the total
+        value = terms[name]
         number = float(value.detach())
         if not math.isfinite(number):
             raise TrainingDiverged(step, name, number)
