@@ -65,9 +65,9 @@ def pairwise_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
 def log_weights(batch_size: int, dataset_size: int, sampling: Sampling) -> Tensor:
     """(B, B) log importance weights w_ij of example j in the estimate of q(z_i)."""
     if sampling == "weighted":
-        return torch.full((batch_size, batch_size), -math.log(batch_size))
+        return torch.full((batch_size, batch_size), -math.log(batch_size), dtype=torch.float64)
     n, m = dataset_size, batch_size - 1
-    weights = torch.full((batch_size, batch_size), 1 / m)
+    weights = torch.full((batch_size, batch_size), 1 / m, dtype=torch.float64)
     rows = torch.arange(batch_size)
     weights[rows, (rows + 1) % batch_size] = (n - m) / (n * m)
     weights[rows, rows] = 1 / n
