@@ -139,13 +139,15 @@ def planned_card(name: str, recipe: dict[str, Any]) -> ModelCard:
     )
 
 
-def generate(root: Path) -> tuple[list[str], list[str]]:
-    """Write every card it can; returns (written names, 'name: reason' for those it could not)."""
+def generate(root: Path, names: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """Write every card it can (or those in `names`); returns (written, 'name: reason' for the others)."""
     from dpzoo.pretrained import DEFAULT_NAME, EMBEDDED
 
     written, skipped = [], []
     for regularizer, prior, dataset in combinations():
         name = catalog.entry_name(regularizer, prior, dataset)
+        if names and name not in names:
+            continue
         path = root / name / catalog.CARD_FILE
         if path.is_file() and catalog.read_entry(path).published:
             skipped.append(f"{name}: published, kept as it is on the Hub")
@@ -166,9 +168,10 @@ def generate(root: Path) -> tuple[list[str], list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="entries to (re)write; default: all")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent, help="catalog directory (default: the shipped one)")
     args = parser.parse_args(argv)
-    written, skipped = generate(args.out)
+    written, skipped = generate(args.out, args.names)
     print(f"wrote {len(written)} cards to {args.out}")
     for line in skipped:
         print(f"skipped {line}", file=sys.stderr)

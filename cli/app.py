@@ -14,7 +14,7 @@ import typer
 from dpzoo import __version__
 from dpzoo.errors import DpzooError
 
-from . import evaluate, plugins, sample, train
+from . import evaluate, hub, plugins, sample, train
 
 app = typer.Typer(
     name="dpzoo",
@@ -41,6 +41,9 @@ def _root(
 app.command("sample")(sample.sample)
 app.command("train")(train.train)
 app.command("plugins")(plugins.plugins)
+app.command("pull")(hub.pull)
+app.command("push")(hub.push)
+app.command("list")(hub.list_)
 app.command("eval")(evaluate.evaluate)
 app.command("card")(evaluate.card)
 app.command("traverse")(evaluate.traverse)

@@ -33,11 +33,9 @@ TRAINING_OPTIONS = ("steps", "batch_size", "lr", "seed", "save_every")
 
 def catalog_recipe(ctx: typer.Context, name: str) -> Recipe:
     """Catalog entry `name`'s recipe, with only the training options given on the command line changed."""
-    from click.core import ParameterSource
-
     from dpzoo import catalog
 
-    given = {key for key in ctx.params if ctx.get_parameter_source(key) is ParameterSource.COMMANDLINE}
+    given = {key for key in ctx.params if getattr(ctx.get_parameter_source(key), "name", None) == "COMMANDLINE"}
     fixed = [param.opts[0] for param in ctx.command.params if param.name in given and param.name in MODEL_OPTIONS]
     if fixed:
         raise ConfigError(f"{name}'s card already fixes the data and the model; drop {fixed[0]}, or train without a catalog name")

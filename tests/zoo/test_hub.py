@@ -29,7 +29,7 @@ def zoo(hub_server, moons_checkpoint, tmp_path_factory):
     second = hub_server.commit(REPO, {CARD_FILE: b"---\nlicense: mit\n---\nedited card\n"}, "edit the card")
     root = tmp_path_factory.mktemp("catalog")
     catalog.write_entry(moons_checkpoint, "dpvae-two-moons", REPO, first, root)
-    catalog.write_entry(moons_checkpoint, "vae-two-moons", "dpzoo/vae-two-moons", None, root)
+    catalog.write_entry(moons_checkpoint, "dpvae-two-moons-next", "dpzoo/dpvae-two-moons-next", None, root)
     return {"v1": first, "main": second, "catalog": root}
 
 
@@ -125,8 +125,8 @@ def test_refresh_follows_a_branch_that_moved_while_the_cache_does_not(client, hu
 
 
 def test_unpublished_entry_and_unknown_name_say_what_to_do(client):
-    with pytest.raises(HubError, match="'vae-two-moons' is not published on the Hub yet.*`dpzoo train vae-two-moons`"):
-        hub.pull("vae-two-moons", **client)
+    with pytest.raises(HubError, match="'dpvae-two-moons-next' is not published on the Hub yet.*`dpzoo train dpvae-two-moons-next`"):
+        hub.pull("dpvae-two-moons-next", **client)
     with pytest.raises(CatalogError, match="no zoo model named 'dpvae-two-moon'; did you mean dpvae-two-moons"):
         hub.pull("dpvae-two-moon", **client)
 
