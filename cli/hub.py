@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-KEY_METRICS = {"fid": "FID", "fid-lp": "FID(LP)", "skl": "sKL", "nll": "NLL"}
+KEY_METRICS = {"fid": "FID", "fid_lp": "FID(LP)", "skl": "sKL", "nll": "NLL"}  # the metrics' score keys
 
 
 def pull(

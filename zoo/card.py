@@ -6,6 +6,7 @@ measured metrics (`model-index`) to the same card.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from . import atomic
-from .checkpoint import CARD_FILE, LOG_FILE
+from .checkpoint import CARD_FILE, LOG_FILE, MODEL_FILE
 
 TEMPLATE = """---
 {{ card_data }}
@@ -187,12 +188,16 @@ def _with_section(text: str, section: str) -> str:
     return text.rstrip("\n") + "\n\n" + section + "\n"
 
 
-def record_evaluation(card: ModelCard, report: Any, card_directory: Path) -> ModelCard:
-    """`card` with the report's metrics merged in: a metric run again replaces its old numbers, others stay."""
+def record_evaluation(card: ModelCard, report: Any, card_directory: Path, weights_sha256: str | None = None) -> ModelCard:
+    """`card` with the report's metrics merged in: a metric run again replaces its old numbers, others stay.
+
+    Each metric records the sha256 of the weights it was measured on, so that `dpzoo push` can refuse
+    a card whose numbers belong to other weights.
+    """
     extra = dict(getattr(card.data, "dpzoo", None) or {})
     evaluation = dict(extra.get("evaluation") or {})
     for result in report.results:
-        evaluation[result.metric] = _entry(result, report)
+        evaluation[result.metric] = {**_entry(result, report), **({"weights_sha256": weights_sha256} if weights_sha256 else {})}
     pictures = dict(extra.get("evaluation_pictures") or {})
     for caption, path in report.pictures.items():
         relative = Path(path).resolve().relative_to(card_directory.resolve()).as_posix()
@@ -215,6 +220,7 @@ def write_evaluation(report: Any, out_dir: str | Path, source: str | Path, confi
             break
     else:
         card = render(config, int(config.get("training", {}).get("steps", 0)), source)
-    record_evaluation(card, report, out_dir)
+    weights = hashlib.sha256((source / MODEL_FILE).read_bytes()).hexdigest()
+    record_evaluation(card, report, out_dir, weights_sha256=weights)
     atomic.write_text(out_dir / CARD_FILE, str(card))
     return out_dir / CARD_FILE

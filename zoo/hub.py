@@ -213,19 +213,25 @@ def weights_sha256(run_dir: str | Path) -> str:
 
 
 def check_card_matches_weights(run_dir: str | Path) -> None:
-    """A card that reports metrics must name, by sha256, the weights they were measured on: these."""
+    """Every metric in the card must name, by sha256, the weights it was measured on: these.
+
+    `dpzoo eval` records that sha256 with each metric (`dpzoo.evaluation.<metric>.weights_sha256`).
+    """
     run_dir = Path(run_dir)
     path = run_dir / CARD_FILE
     if not path.is_file():
         raise CheckpointError(f"{path} not found; `dpzoo train` writes the model card, `dpzoo eval` adds its metrics")
     card = ModelCard.load(path)
-    if not card.data.eval_results:
-        return
-    recorded = (card.data.to_dict().get("dpzoo") or {}).get("weights_sha256")
-    if recorded is None:
+    evaluation = (card.data.to_dict().get("dpzoo") or {}).get("evaluation") or {}
+    if card.data.eval_results and not evaluation:
         raise CheckpointError(f"{path} reports metrics without the sha256 of the weights they belong to; run `dpzoo eval {run_dir}` again")
-    if recorded != weights_sha256(run_dir):
-        raise CheckpointError(f"the metrics in {path} were measured on other weights than {run_dir / MODEL_FILE}; run `dpzoo eval {run_dir}` again")
+    digest = weights_sha256(run_dir)
+    for metric, entry in sorted(evaluation.items()):
+        recorded = entry.get("weights_sha256")
+        if recorded is None:
+            raise CheckpointError(f"{path} reports {metric} without the sha256 of the weights it belongs to; run `dpzoo eval {run_dir}` again")
+        if recorded != digest:
+            raise CheckpointError(f"{metric} in {path} was measured on other weights than {run_dir / MODEL_FILE}; run `dpzoo eval {run_dir}` again")
 
 
 def uploaded_files(run_dir: str | Path) -> list[str]:

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from huggingface_hub import EvalResult, ModelCard
+from huggingface_hub import ModelCard
 from safetensors.torch import save_file
 
 from dpzoo import catalog, hub
-from dpzoo.checkpoint import CARD_FILE, CONFIG_FILE, MODEL_FILE, load_model
+from dpzoo.card import write_evaluation
+from dpzoo.checkpoint import CARD_FILE, CONFIG_FILE, MODEL_FILE, load_model, read_config
 from dpzoo.errors import CatalogError, CheckpointError, HubError
+from dpzoo.evaluate.runner import evaluate
 
 PUBLISHED = (MODEL_FILE, CONFIG_FILE, CARD_FILE)
 REPO = "dpzoo/dpvae-two-moons"
@@ -143,15 +145,10 @@ def run_dir(moons_checkpoint, tmp_path) -> Path:
     return copy
 
 
-def _add_metrics(run_dir: Path, weights_sha256: str | None) -> None:
-    card = ModelCard.load(run_dir / CARD_FILE)
-    card.data.model_name = "run"
-    card.data.eval_results = [
-        EvalResult(task_type="unconditional-image-generation", dataset_type="two-moons", dataset_name="two-moons", metric_type="skl", metric_value=0.5)
-    ]
-    if weights_sha256 is not None:
-        card.data.dpzoo = {**card.data.dpzoo, "weights_sha256": weights_sha256}
-    card.save(run_dir / CARD_FILE)
+def _evaluate(run_dir: Path) -> None:
+    """A real `dpzoo eval` of one cheap metric, written into the run's card."""
+    report = evaluate(load_model(run_dir), metrics=["skl"], overrides={"skl": {"samples": 200}}, pictures=None)
+    write_evaluation(report, run_dir, run_dir, read_config(run_dir))
 
 
 def test_push_uploads_weights_config_card_and_log_but_not_the_trainer_state(run_dir):
@@ -159,16 +156,19 @@ def test_push_uploads_weights_config_card_and_log_but_not_the_trainer_state(run_
 
 
 def test_push_accepts_metrics_recorded_for_these_weights_only(run_dir):
-    _add_metrics(run_dir, hub.weights_sha256(run_dir))
+    _evaluate(run_dir)
     assert MODEL_FILE in hub.uploaded_files(run_dir)
     save_file({k: v + 1 for k, v in load_model(run_dir).state_dict().items()}, str(run_dir / MODEL_FILE))
-    with pytest.raises(CheckpointError, match="were measured on other weights than .*model.safetensors; run `dpzoo eval"):
+    with pytest.raises(CheckpointError, match="skl in .*README.md was measured on other weights than .*model.safetensors; run `dpzoo eval"):
         hub.uploaded_files(run_dir)
 
 
 def test_push_refuses_metrics_that_name_no_weights(run_dir):
-    _add_metrics(run_dir, None)
-    with pytest.raises(CheckpointError, match="reports metrics without the sha256 of the weights"):
+    _evaluate(run_dir)
+    card = ModelCard.load(run_dir / CARD_FILE)
+    del card.data.dpzoo["evaluation"]["skl"]["weights_sha256"]
+    card.save(run_dir / CARD_FILE)
+    with pytest.raises(CheckpointError, match="reports skl without the sha256 of the weights it belongs to"):
         hub.uploaded_files(run_dir)
 
 
