@@ -42,9 +42,9 @@ Sampling = Literal["stratified", "weighted"]
 
 @dataclass(frozen=True)
 class BetaTCVAEConfig:
-    alpha: float = 1.0  # authors' config/betatc/mnist.json (mutual information)
+    alpha: float = 1.0  # authors' config/betatc/dp_mnist.json (mutual information)
     beta: float = 4.0  # authors' config (total correlation)
-    gamma: float = 150.0  # authors' config (dimension-wise KL)
+    gamma: float = 150.0  # authors' config/betatc/dp_mnist.json (dimension-wise KL; their Gaussian-prior config: 15)
     sampling: Sampling = "stratified"  # authors' code: is_mss=True
 
     def __post_init__(self) -> None:
