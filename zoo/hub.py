@@ -35,7 +35,7 @@ from .model import DPVAE
 
 DOWNLOADED = ["*.safetensors", "*.json", "*.jsonl", "*.md", "*.png"]  # a dpzoo repo; pickle is never fetched
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-UPLOADED = (MODEL_FILE, CONFIG_FILE, CARD_FILE, "*.jsonl", "*.png")  # trainer_state stays local
+UPLOADED = (MODEL_FILE, CONFIG_FILE, CARD_FILE, "*.jsonl", "**/*.png")  # trainer_state stays local
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,11 @@ def _evaluate(run_dir: Path) -> None:
     write_evaluation(report, run_dir, run_dir, read_config(run_dir))
 
 
-def test_push_uploads_weights_config_card_and_log_but_not_the_trainer_state(run_dir):
-    assert hub.uploaded_files(run_dir) == [CARD_FILE, CONFIG_FILE, MODEL_FILE, "train_log.jsonl"]
+def test_push_uploads_weights_config_card_log_and_pictures_but_not_the_trainer_state(run_dir):
+    (run_dir / "eval").mkdir()
+    (run_dir / "eval" / "samples.png").write_bytes(b"png")
+    (run_dir / "pytorch_model.bin").write_bytes(b"pickle")
+    assert hub.uploaded_files(run_dir) == [CARD_FILE, CONFIG_FILE, "eval/samples.png", MODEL_FILE, "train_log.jsonl"]
 
 
 def test_push_accepts_metrics_recorded_for_these_weights_only(run_dir):
