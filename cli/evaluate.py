@@ -1,9 +1,10 @@
 """`dpzoo eval`, `dpzoo card`, `dpzoo traverse`: the paper's evaluation, the model card, latent traversals.
 
 Where results go: `dpzoo eval DIR` updates DIR/README.md and writes DIR/eval/*.png, the checkpoint's
-own card. The embedded default model lives inside the installed package, so without `--out` its
-evaluation goes to ./dpvae-mnist-eval/ in the current directory (a copy of its card with the new
-numbers); pass `--out` with the package's directory only if that is really meant.
+own card. A model that is not a directory the user named — the embedded default inside the installed
+package, or a zoo name pulled into the Hugging Face cache — is never written into: without `--out`
+its evaluation goes to ./NAME-eval/ in the current directory (a copy of its card with the new
+numbers, e.g. ./dpvae-mnist-eval/). `--out` may name any directory, the package's own included.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from rich.console import Console
 
 from dpzoo.errors import ConfigError, DpzooError
 
-EMBEDDED_OUT = Path("dpvae-mnist-eval")
 
 
 def parse_metric_settings(items: list[str]) -> dict[str, dict[str, str]]:
@@ -32,11 +32,13 @@ def parse_metric_settings(items: list[str]) -> dict[str, dict[str, str]]:
     return settings
 
 
-def _out_dir(source: Path, embedded: bool, out: Optional[Path]) -> Path:
+def _out_dir(model: Optional[str], source: Path, out: Optional[Path]) -> Path:
+    from dpzoo.pretrained import DEFAULT_NAME
+
     if out is not None:
         return out
-    if embedded:
-        return EMBEDDED_OUT
+    if model is None or not Path(model).is_dir():
+        return Path(f"{DEFAULT_NAME if model in (None, 'default') else Path(model).name}-eval")
     if not os.access(source, os.W_OK):
         raise DpzooError(f"cannot write the evaluation into {source}; pass --out DIR for the card and pictures")
     return source
@@ -52,7 +54,7 @@ def evaluate(
         None, "--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth; default: $DPZOO_INCEPTION_WEIGHTS, then the torch hub cache."
     ),
     out: Optional[Path] = typer.Option(
-        None, "--out", help="Directory for README.md and eval/*.png; default: the checkpoint directory (./dpvae-mnist-eval for the embedded model)."
+        None, "--out", help="Directory for README.md and eval/*.png; default: MODEL when it is a directory, else ./NAME-eval (e.g. ./dpvae-mnist-eval)."
     ),
     pictures: bool = typer.Option(True, "--pictures/--no-pictures", help="Draw samples, LP/HP samples, reconstructions and traversals."),
     card: bool = typer.Option(True, "--card/--no-card", help="Write the numbers into the model card (README.md)."),
@@ -68,7 +70,7 @@ def evaluate(
     from dpzoo.evaluate.runner import evaluate as run
 
     source = pretrained.resolve(model)
-    out_dir = _out_dir(source, source.resolve() == pretrained.EMBEDDED.resolve(), out)
+    out_dir = _out_dir(model, source, out)
     net = pretrained.load(model, device=device)
     eval_settings = EvaluationSettings(
         seed=seed, device=device, reference_size=reference_size, inception_weights=str(inception_weights) if inception_weights else None

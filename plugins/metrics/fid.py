@@ -27,7 +27,7 @@ class FID(Metric):
     def compute(self, context: EvaluationContext) -> list[Score]:
         context.require_images("fid")
         z = context.model.prior.sample(self.config.samples, generator=context.generator("fid"))
-        value = context.fid(context.decode(z), self.config.samples, f"fid ({self.config.samples:,} samples)")
+        value = context.fid(context.decode(context.shard(z)), self.config.samples, f"fid ({self.config.samples:,} samples)")
         return [Score("fid", "FID", value)]
 
     def describe(self, context: EvaluationContext) -> str:

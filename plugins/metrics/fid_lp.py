@@ -34,7 +34,7 @@ class FIDLowPosterior(Metric):
         c = self.config
         mu, logvar = context.posterior
         z = low_posterior_samples(context.model.prior, c.samples, mu, logvar, context.generator("fid-lp"), c.oversample)
-        value = context.fid(context.decode(z), c.samples, f"fid-lp ({c.samples:,} samples)")
+        value = context.fid(context.decode(context.shard(z)), c.samples, f"fid-lp ({c.samples:,} samples)")
         return [Score("fid_lp", "FID (LP)", value)]
 
     def describe(self, context: EvaluationContext) -> str:

@@ -4,7 +4,9 @@ Metrics are functions of (model, data, settings). The posteriors of the evaluati
 FID(LP), sKL, leakage and the pictures), the Inception network and the reference statistics are
 computed at most once per evaluation, the last also at most once per machine (see `statistics`).
 Each metric draws from its own generator seeded by (seed, metric name), so a metric's number does
-not depend on which other metrics ran before it.
+not depend on which other metrics ran before it. Under torchrun (`dpzoo eval --nproc N`) every
+process draws the same samples, decodes and embeds its `shard` of them, and the FID statistics are
+summed over the processes: the FID of one process with the same seed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 from torch import Tensor
 
 from dpzoo import atomic
+from dpzoo.distributed import World
 from dpzoo.errors import EvaluationError
 from dpzoo.model import DPVAE, PluginSpec
 from dpzoo.recipe import load_dataset
@@ -89,6 +92,7 @@ class EvaluationContext:
         self.progress = progress
         self.pictures_dir = pictures_dir
         self.pictures: dict[str, Path] = {}  # caption → file, of the pictures metrics wrote
+        self.world = World.from_environment()
 
     def write_picture(self, filename: str, caption: str, png: bytes) -> None:
         """Keep a metric's picture (e.g. the leakage plot) beside the card; nowhere when pictures are off."""
@@ -104,6 +108,15 @@ class EvaluationContext:
     def report(self, what: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(what, done, total)
+
+    def shard(self, rows: Tensor) -> Tensor:
+        """This process's share of `rows` (samples to decode, images to embed) for `fid`: all of them
+        in one process, a contiguous 1/N under torchrun."""
+        if self.world.size == 1:
+            return rows
+        if len(rows) < self.world.size:
+            raise EvaluationError(f"{len(rows)} samples do not split over {self.world.size} processes; use fewer processes")
+        return rows.tensor_split(self.world.size)[self.world.rank]
 
     def batches(self, x: Tensor) -> Iterator[Tensor]:
         for batch in x.split(self.settings.batch_size):
@@ -144,7 +157,8 @@ class EvaluationContext:
         exactly as pytorch-fid does when it reads two folders of PNGs.
         """
         quantized = (torch.round(batch.clamp(0, 1) * 255) / 255 for batch in images)
-        return self.inception(quantized, progress=lambda done: self.report(what, done, total))
+        share = self.world.size  # under torchrun, this process's progress stands for all of them
+        return self.inception(quantized, progress=lambda done: self.report(what, min(total, done * share), total))
 
     @cached_property
     def reference(self) -> tuple[Statistics, bool]:
@@ -155,9 +169,11 @@ class EvaluationContext:
         x = self.data.x[:size]
         key = StatisticsKey(self.data.dataset, self.data.split, size, statistics.data_digest(x.numpy()), self.inception.identity)
         what = f"reference statistics ({size:,} {self.data.split} images)"
-        return statistics.cached(key, lambda: Statistics.of(self.features(x.split(self.settings.batch_size), size, what)))
+        images = self.shard(x).split(self.settings.batch_size)
+        return statistics.cached(key, lambda: Statistics.of_shards(self.features(images, size, what), self.world.sum))
 
     def fid(self, images: Iterable[Tensor], total: int, what: str) -> float:
-        """FID of generated images against the evaluation set."""
+        """FID of generated images against the evaluation set; under torchrun, of this process's
+        `shard` of the images together with the other processes' shards."""
         reference, _ = self.reference
-        return Statistics.of(self.features(images, total, what)).frechet_distance(reference)
+        return Statistics.of_shards(self.features(images, total, what), self.world.sum).frechet_distance(reference)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dpzoo import __version__, config_io, registry
-from dpzoo.errors import ConfigError
+from dpzoo.errors import ConfigError, EvaluationError
 from dpzoo.metric import Metric, MetricResult
 from dpzoo.model import DPVAE
 
@@ -58,7 +58,9 @@ def build_metrics(names: Sequence[str] | None, overrides: dict[str, dict[str, An
     metrics: dict[str, Metric] = {}
     for name in names:
         cls = registry.get("metric", name)
-        if not chosen and cls.requires_images and not is_image:
+        if cls.requires_images and not is_image:
+            if chosen:
+                raise EvaluationError(f"{name} needs image data, but this model's dataset yields points; leave it out of --metric")
             continue
         metrics[name] = cls(config_io.from_dict(cls.Config, overrides.get(name), f"metric '{name}'"))
     return metrics

@@ -39,6 +39,20 @@ class Statistics:
             raise ValueError(f"a covariance needs at least two feature vectors, got {len(features)}")
         return cls(features.mean(0), np.cov(features, rowvar=False), len(features))
 
+    @classmethod
+    def of_shards(cls, features: np.ndarray, total: Callable[[np.ndarray], np.ndarray]) -> Statistics:
+        """`of` the features that several processes hold a share of, each rank calling with its own.
+
+        `total` sums an array over the processes (an all-reduce): first the count and the sum,
+        then the scatter about the global mean, so this is the two-pass estimate `np.cov` makes.
+        """
+        count = int(total(np.array([len(features)], dtype=np.float64))[0])
+        if count < 2:
+            raise ValueError(f"a covariance needs at least two feature vectors, got {count}")
+        mu = total(features.sum(0)) / count
+        centred = features - mu
+        return cls(mu, total(centred.T @ centred) / (count - 1), count)
+
     def frechet_distance(self, other: Statistics) -> float:
         return frechet_distance(self.mu, self.sigma, other.mu, other.sigma)
 

@@ -1,0 +1,72 @@
+"""`evaluate`: which metrics run, in which order, with which settings, and how it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from dpzoo.errors import ConfigError, EvaluationError, UnknownPluginError
+from dpzoo.evaluate.context import EvaluationData
+from dpzoo.evaluate.runner import evaluate
+from dpzoo.model import DPVAE
+from dpzoo.recipe import Recipe
+
+SMALL = {"skl": {"samples": 200}, "nll": {"importance_samples": 4, "examples": 50}, "leakage": {"samples": 300}}
+
+
+@pytest.fixture(scope="module")
+def moons_model() -> DPVAE:
+    recipe = Recipe.create("two-moons", "decoupled", "vae", None, 2, {"dataset": {"train_size": 300, "test_size": 300}})
+    torch.manual_seed(0)
+    model = DPVAE.from_config(recipe.model).eval()
+    model.run_config = recipe.to_dict()
+    return model
+
+
+@pytest.fixture
+def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("DPZOO_INCEPTION_WEIGHTS", raising=False)
+
+
+def test_point_data_runs_every_metric_but_the_image_ones_in_the_papers_order(moons_model: DPVAE, tmp_path: Path) -> None:
+    report = evaluate(moons_model, overrides=SMALL, out_dir=tmp_path)
+    assert [r.metric for r in report.results] == ["skl", "nll", "leakage"]
+    assert report.results[0].settings == {"samples": 200, "neighbours": 1}
+    assert report.dataset == "two-moons" and report.split == "test" and report.examples == 300
+    assert set(report.timings) == {"skl", "nll", "leakage"} and report.reference_cached is None
+    assert list(report.pictures.values()) == [str(tmp_path / "eval" / "leakage.png")]
+
+
+def test_the_same_seed_gives_the_same_numbers_and_another_seed_others(moons_model: DPVAE) -> None:
+    from dpzoo.evaluate.context import EvaluationSettings
+
+    def values(seed: int) -> list[float | None]:
+        report = evaluate(moons_model, ["skl", "nll"], {k: SMALL[k] for k in ("skl", "nll")}, EvaluationSettings(seed=seed), pictures=None)
+        return [s.value for r in report.results for s in r.scores]
+
+    assert values(0) == values(0)
+    assert values(0) != values(1)
+
+
+def test_a_metric_named_explicitly_must_fit_the_data(moons_model: DPVAE) -> None:
+    with pytest.raises(EvaluationError, match="fid-lp needs image data"):
+        evaluate(moons_model, ["fid-lp"], {"fid-lp": {"samples": 10}}, pictures=None)
+
+
+def test_missing_inception_weights_stop_the_evaluation_before_any_metric_runs(mnist_model, tmp_path: Path, no_weights: None) -> None:  # noqa: ANN001
+    data = EvaluationData("mnist", "test", "ten zeros", torch.zeros(10, 1, 28, 28))
+    with pytest.raises(EvaluationError, match="pt_inception-2015-12-05-6726825d.pth"):
+        evaluate(mnist_model, ["leakage", "fid"], out_dir=tmp_path, data=data)
+    assert not (tmp_path / "eval").exists()  # leakage, listed first, never ran
+
+
+def test_unknown_metrics_and_settings_for_metrics_not_run_are_errors(moons_model: DPVAE) -> None:
+    with pytest.raises(UnknownPluginError, match="unknown metric 'fidd'; available: .*fid-lp"):
+        evaluate(moons_model, ["fidd"])
+    with pytest.raises(ConfigError, match="settings for metric 'nll', which is not being run"):
+        evaluate(moons_model, ["skl"], {"nll": {"examples": 3}})
+    with pytest.raises(ConfigError, match="metric 'skl' has no field 'sample'"):
+        evaluate(moons_model, ["skl"], {"skl": {"sample": 3}})
