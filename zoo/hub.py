@@ -81,9 +81,9 @@ def pull(
     `refresh` asks the Hub again where a branch or tag points instead of trusting the cache.
     """
     src = source(name, revision)
-    snapshot = None if refresh else cached(src, cache_dir)
+    snapshot = cached(src, cache_dir)
     damaged = _discard_damaged(snapshot) if snapshot is not None else []
-    if snapshot is None or damaged:
+    if snapshot is None or damaged or refresh:
         try:
             snapshot = _download(src, endpoint, cache_dir)
         except HubError as exc:
