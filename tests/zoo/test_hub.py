@@ -6,12 +6,15 @@ The library calls take `endpoint` and `cache_dir` as huggingface_hub's own funct
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import httpx2
 import pytest
 import torch
 from huggingface_hub import ModelCard
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError
 from safetensors.torch import save_file
 
 from dpzoo import catalog, hub
@@ -173,3 +176,18 @@ def test_push_refuses_weights_that_do_not_fit_their_config(run_dir):
 def test_push_to_a_server_that_refuses_uploads_names_it(run_dir, hub_server):
     with pytest.raises(HubError, match=f"the server at {hub_server.endpoint} does not accept uploads \\(405\\)"):
         hub.push(run_dir, "dpzoo/new-model", endpoint=hub_server.endpoint)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (GatedRepoError, 403, "org/gated is gated; accept its conditions at http://hub.invalid/org/gated and set HF_TOKEN"),
+        (HfHubHTTPError, 403, "HF_TOKEN may not read org/gated \\(403 from http://hub.invalid\\); use a token with read access"),
+        (HfHubHTTPError, 503, "the Hub at http://hub.invalid answered 503 for org/gated@main; try again later"),
+    ],
+)
+def test_access_and_server_errors_are_worded_for_the_user(error, status, message):
+    """The test server has no access control, so these answers are huggingface_hub's own error objects."""
+    response = httpx2.Response(status, request=httpx2.Request("GET", "http://hub.invalid/api/models/org/gated"))
+    explained = hub._explain(error("answer", response=response), hub.Source("org/gated", None), "http://hub.invalid")
+    assert re.fullmatch(message + ".*", str(explained))
