@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from huggingface_hub import HfApi, ModelCard, constants, snapshot_download
 from huggingface_hub.errors import (
@@ -31,7 +30,6 @@ from huggingface_hub.errors import (
 from . import catalog
 from .checkpoint import CARD_FILE, CONFIG_FILE, MODEL_FILE, STATE_FILE, load_model
 from .errors import CheckpointError, HubError
-from .model import DPVAE
 
 DOWNLOADED = ["*.safetensors", "*.json", "*.jsonl", "*.md", "*.png"]  # a dpzoo repo; pickle is never fetched
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
@@ -100,11 +98,6 @@ def pull(
     if src.entry is not None and src.revision == src.entry.revision and snapshot.name != src.entry.revision:
         raise HubError(f"{src.label} resolved to commit {snapshot.name}, not the catalog's pinned {src.entry.revision}; clear the cache entry and pull again")
     return snapshot
-
-
-def load(name: str, revision: str | None = None, device: str = "cpu", **hub: Any) -> DPVAE:
-    """Pull `name` and build its model through the plugin registry (weights checked against config.json)."""
-    return load_model(pull(name, revision, **hub), map_location=device)
 
 
 def _download(src: Source, endpoint: str | None, cache_dir: str | Path | None) -> Path:
