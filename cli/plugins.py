@@ -16,7 +16,7 @@ def plugins(
     """List the registered priors, regularizers, architectures, datasets and metrics."""
     table = Table(title="dpzoo plugins")
     for column in ("group", "name", "distribution", "version", "object"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     if check:
         table.add_column("status")
     for kind, group in registry.GROUPS.items():

@@ -48,7 +48,7 @@ def bundled_split(split: Split) -> tuple[np.ndarray, np.ndarray]:
 
 def _tensors(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor) -> TensorDataset:
     x = torch.tensor(np.asarray(images), dtype=torch.float32).div_(255).unsqueeze(1)  # a copy: bundled arrays are read-only
-    return TensorDataset(x.contiguous(), torch.as_tensor(np.asarray(labels), dtype=torch.long))
+    return TensorDataset(x.contiguous(), torch.tensor(np.asarray(labels), dtype=torch.long))
 
 
 class MNIST(Dataset):
