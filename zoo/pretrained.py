@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import checkpoint, hub
-from .errors import CheckpointError
+from .errors import CheckpointError, HubError
 from .model import DPVAE
 
 EMBEDDED = Path(__file__).parent / "embedded" / "dpvae-mnist"
@@ -31,7 +31,12 @@ def resolve(name_or_path: str | Path | None = None) -> Path:
             f"no checkpoint directory '{name_or_path}'; pass a directory written by `dpzoo train`, a zoo name, "
             "a Hub repo id, or leave it out for the embedded default"
         )
-    return hub.pull(name)
+    try:
+        return hub.pull(name)
+    except HubError as exc:
+        if "/" not in name:
+            raise
+        raise HubError(f"{exc} (nor is '{name}' a checkpoint directory here)") from None
 
 
 def load(name_or_path: str | Path | None = None, device: str = "cpu") -> DPVAE:

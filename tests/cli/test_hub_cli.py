@@ -93,11 +93,12 @@ def test_corrupted_cached_file_is_deleted_offline_and_fetched_again_online(dpzoo
         (("pull", "dpvae-two-moon"), "error: no zoo model named 'dpvae-two-moon'; did you mean dpvae-two-moons"),
         (("pull", "dpvae-two-moons", "--revision", "v9"), "error: revision 'v9' not found in dpzoo/cli-moons (branches and tags: main, v1)"),
         (("pull", "dpvae-two-moons-next"), "error: zoo model 'dpvae-two-moons-next' is not published on the Hub yet"),
+        (("sample", "runs/absent"), "error: repository runs/absent not found at http://127.0.0.1"),
         (("train", "dpvae-two-moons-next", "--dataset", "mnist"), "error: dpvae-two-moons-next's card already fixes the data and the model; drop --dataset"),
     ],
 )
-def test_bad_requests_get_one_line_errors(dpzoo_cli, env, args, message):
-    done = dpzoo_cli(*args, env=env)
+def test_bad_requests_get_one_line_errors(dpzoo_cli, env, tmp_path, args, message):
+    done = dpzoo_cli(*args, env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1
 
