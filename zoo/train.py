@@ -55,6 +55,7 @@ def _trim_log(path: Path, keep_through: int) -> None:
     write_text(path, "".join(line + "\n" for line in kept))
 
 
+@distributed.in_process_group
 def train(
     recipe: Recipe,
     out: str | Path,
@@ -66,13 +67,8 @@ def train(
     Under torchrun, call it in every process: `training.batch_size` is the global batch, split over
     the processes, and the run is the one a single process would make (docs/distributed.md).
     """
-    with distributed.joined() as world:
-        return _train(recipe, Path(out), resume, on_progress, world)
-
-
-def _train(
-    recipe: Recipe, out: Path, resume: bool, on_progress: Callable[[Progress], None] | None, world: distributed.World
-) -> DPVAE:
+    out = Path(out)
+    world = distributed.World.from_environment()
     t = recipe.training
     if not resume and (out / checkpoint.STATE_FILE).exists():
         raise CheckpointError(f"{out} already holds a training run; pass --resume to continue it or choose another --out")
@@ -85,7 +81,8 @@ def _train(
     dataset = load_dataset(recipe.dataset)
     model = DPVAE.from_config(recipe.model).to(world.device)
     optimizers: dict[str, torch.optim.Optimizer] = {
-        "vae": torch.optim.Adam(model.vae_parameters(), lr=t.lr, betas=t.betas),
+        # fused: one kernel for all tensors instead of ~10 ops per tensor (the flow has 72 small ones)
+        "vae": torch.optim.Adam(model.vae_parameters(), lr=t.lr, betas=t.betas, fused=True),
         **model.regularizer.auxiliary_optimizers(),
     }
     start = checkpoint.load_training_state(out, model, optimizers) if resume else 0
