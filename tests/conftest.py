@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ import torch
 
 from dpzoo.recipe import Recipe
 from dpzoo.train import train
+
+# The suite's models are tiny: one thread per process beats two (thread hand-offs cost more than the math),
+# and subprocesses started by tests (the CLI) inherit the setting.
+torch.set_num_threads(1)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def moons_recipe(
