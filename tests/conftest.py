@@ -5,9 +5,9 @@ Everything here runs in seconds on a 2-core CPU and needs nothing outside the re
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
-import os
 from pathlib import Path
 
 import pytest
