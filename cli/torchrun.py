@@ -18,15 +18,18 @@ from dpzoo.errors import ConfigError, DistributedError
 
 
 def command_args(ctx: typer.Context, leave_out: str) -> list[str]:
-    """The options of the command being run, as a command line again, without `leave_out`."""
+    """The arguments and options of the command being run, as a command line again, without `leave_out`."""
     args = [ctx.info_name or ""]
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
-        if param.name == leave_out or value is None or param.param_type_name != "option":
+        if param.name == leave_out or value is None:
+            continue
+        if param.param_type_name == "argument":
+            args.insert(1, str(value))
             continue
         flag = param.opts[0]
         if param.is_flag:
-            args += [flag] if value else []
+            args += [flag] if value else param.secondary_opts[:1]
         elif param.multiple:
             args += [part for item in value for part in (flag, str(item))]
         else:

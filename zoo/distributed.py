@@ -17,11 +17,14 @@ docs/distributed.md says what that means for each.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
@@ -68,6 +71,14 @@ class World:
         dist.all_reduce(stacked)
         return dict(zip(terms, stacked / self.size))
 
+    def sum(self, array: np.ndarray) -> np.ndarray:
+        """`array` summed over the ranks, on every rank (through gloo, as a CPU tensor); itself in one process."""
+        if self.size == 1:
+            return array
+        tensor = torch.tensor(array)
+        dist.all_reduce(tensor)
+        return tensor.numpy()
+
 
 def _lost_peer(exc: RuntimeError) -> bool:
     """gloo and NCCL report a peer that died as a bare RuntimeError from their transport."""
@@ -94,7 +105,8 @@ def joined() -> Iterator[World]:
                     "start at most one process per GPU (--nproc)"
                 )
             torch.cuda.set_device(world.device)
-        dist.init_process_group("nccl" if world.device.type == "cuda" else "gloo", rank=world.rank, world_size=world.size)
+        backend = "cpu:gloo,cuda:nccl" if world.device.type == "cuda" else "gloo"  # CPU tensors (FID statistics) via gloo
+        dist.init_process_group(backend, rank=world.rank, world_size=world.size)
     try:
         yield world
     except RuntimeError as exc:
@@ -108,6 +120,17 @@ def joined() -> Iterator[World]:
     finally:
         if made:
             dist.destroy_process_group()
+
+
+def in_process_group(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` run inside `joined()`, for library entry points that every torchrun process calls."""
+
+    @functools.wraps(function)
+    def joined_call(*args: Any, **kwargs: Any) -> Any:
+        with joined():
+            return function(*args, **kwargs)
+
+    return joined_call
 
 
 class Shard(Batches):

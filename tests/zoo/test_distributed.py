@@ -1,5 +1,6 @@
-"""Data-parallel training: N processes train what one process trains, resume across process counts,
-train FactorVAE's discriminator in DDP too, and fail fast when a process dies.
+"""Data-parallel training and evaluation: N processes train what one process trains, resume across
+process counts, train FactorVAE's discriminator in DDP too, fail fast when a process dies, and
+share FID's work to give the FID of one process.
 
 Distributed runs are 2 gloo processes on 127.0.0.1, started as torchrun starts them (RANK,
 WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), or by `dpzoo train --nproc 2` itself.
@@ -13,9 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import moons_recipe
@@ -26,6 +29,8 @@ from dpzoo import checkpoint
 from dpzoo.batches import Batches
 from dpzoo.distributed import Shard, World
 from dpzoo.errors import ConfigError
+from dpzoo.evaluate.inception import WEIGHTS_FILE, hub_weights_path
+from dpzoo.evaluate.statistics import Statistics
 from dpzoo.model import DPVAE
 from dpzoo.plugins.datasets.two_moons import TwoMoons, TwoMoonsConfig
 from dpzoo.recipe import Recipe
@@ -49,6 +54,18 @@ model = train(Recipe.from_dict(json.loads(sys.argv[1])), sys.argv[2])
 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, sys.argv[2] + f".rank{os.environ['RANK']}")
 """
 
+# FID of the embedded dpvae-mnist on a few samples; prints this rank's FID and whether the reference was cached.
+EVAL_WORKER = """
+import json
+from dpzoo import pretrained
+from dpzoo.evaluate.context import EvaluationSettings
+from dpzoo.evaluate.runner import evaluate
+report = evaluate(pretrained.load(None), ["fid"], {"fid": {"samples": 6}}, EvaluationSettings(seed=3, reference_size=6), pictures=None)
+print(json.dumps([report.results[0].scores[0].value, report.reference_cached]))
+"""
+SHARED_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / WEIGHTS_FILE
+INCEPTION = next((p for p in (os.environ.get("DPZOO_INCEPTION_WEIGHTS"), hub_weights_path(), SHARED_WEIGHTS) if p and Path(p).is_file()), None)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -69,7 +86,8 @@ def _start(args: list[str], nproc: int = 2) -> list[subprocess.Popen]:
     return procs
 
 
-def _finish(procs: list[subprocess.Popen], timeout: float = 120) -> None:
+def _finish(procs: list[subprocess.Popen], timeout: float = 300) -> list[str]:
+    """Each process's standard output, once all have exited successfully."""
     try:
         results = [p.communicate(timeout=timeout) for p in procs]
     finally:
@@ -78,6 +96,7 @@ def _finish(procs: list[subprocess.Popen], timeout: float = 120) -> None:
                 p.kill()
     for p, (_, err) in zip(procs, results):
         assert p.returncode == 0, err[-2000:]
+    return [out for out, _ in results]
 
 
 def _cli_train(options: list[str], out: Path, nproc: int = 2) -> None:
@@ -204,3 +223,72 @@ def test_killing_one_process_fails_fast_and_keeps_the_last_checkpoint(tmp_path: 
     recipe = Recipe.from_dict(checkpoint.read_config(out)).with_training(steps=saved + 10)
     train(recipe, out, resume=True)  # one process continues the run the two processes began
     assert _saved_step(out) == saved + 10 and _log(out)[-1]["step"] == saved + 10
+
+
+def test_statistics_of_shards_are_those_of_all_the_features() -> None:
+    """Three "processes" (threads) each hold a share; the all-reduce is a sum through a barrier."""
+    features = np.random.default_rng(0).normal(2.0, 3.0, size=(101, 7))
+    shares = np.array_split(features, 3)
+    barrier, slots, found = threading.Barrier(3), [None] * 3, [None] * 3
+
+    def run(rank: int) -> None:
+        def total(array: np.ndarray) -> np.ndarray:
+            slots[rank] = array
+            barrier.wait()
+            summed = sum(slots)
+            barrier.wait()
+            return summed
+
+        found[rank] = Statistics.of_shards(shares[rank], total)
+
+    threads = [threading.Thread(target=run, args=(rank,)) for rank in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for statistics in found:
+        assert statistics.count == 101
+        np.testing.assert_allclose(statistics.mu, features.mean(0), rtol=1e-12)
+        np.testing.assert_allclose(statistics.sigma, np.cov(features, rowvar=False), rtol=1e-10)
+
+
+@pytest.mark.skipif(INCEPTION is None, reason=f"pytorch-fid's {WEIGHTS_FILE} is not on this machine")
+def test_two_processes_give_the_fid_of_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process decodes and embeds half of the samples and of the reference images; the statistics are summed."""
+    monkeypatch.setenv("DPZOO_INCEPTION_WEIGHTS", str(INCEPTION))
+    values = {}
+    for nproc in (1, 2):
+        monkeypatch.setenv("DPZOO_HOME", str(tmp_path / str(nproc)))  # an empty cache: the reference is computed too
+        values[nproc] = [json.loads(out.splitlines()[-1]) for out in _finish(_start(["-c", EVAL_WORKER], nproc))]
+    (one, cached), = values[1]
+    assert cached is False and all(c is False for _, c in values[2])
+    assert values[2][0][0] == values[2][1][0]  # every process ends with the same statistics
+    assert values[2][0][0] == pytest.approx(one, rel=1e-5)
+    files = [next((tmp_path / str(n) / "fid-statistics").iterdir()) for n in (1, 2)]
+    assert files[0].name == files[1].name
+    a, b = (Statistics.load(f) for f in files)
+    np.testing.assert_allclose(b.mu, a.mu, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(b.sigma, a.sigma, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--dataset", "two-moons", "--resume", "--set", "a.b=1", "--set", "c.d=2", "--nproc", "2"],
+        ["eval", "some/model", "--metric", "fid", "--no-pictures", "--nproc", "2"],
+    ],
+)
+def test_nproc_starts_the_same_command_without_it(argv: list[str]) -> None:
+    from typer.main import get_command
+
+    from dpzoo.cli.app import app
+    from dpzoo.cli.torchrun import command_args
+
+    group = get_command(app)
+    parent = group.make_context("dpzoo", list(argv))
+    command = group.get_command(parent, argv[0])
+    original = command.make_context(argv[0], argv[1:], parent=parent)
+    again = command_args(original, leave_out="nproc")
+    assert "--nproc" not in again and again[0] == argv[0]
+    reparsed = command.make_context(argv[0], again[1:], parent=parent)
+    assert reparsed.params == {**original.params, "nproc": 1}

@@ -3,19 +3,22 @@
 What `dpzoo eval` does, callable from Python. Metrics are looked up in the registry by name and
 configured from `{metric: {field: value}}` overrides; point-data models skip the image metrics unless
 they are asked for by name. When a metric needs the Inception weights, their absence stops the
-evaluation before anything runs rather than after minutes of other metrics.
+evaluation before anything runs rather than after minutes of other metrics. Under torchrun
+(`dpzoo eval --nproc N`) the FID-type metrics are shared out over the processes and run first;
+the other metrics and the pictures are rank 0's alone (docs/distributed.md).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from dpzoo import __version__, config_io, registry
+from dpzoo.distributed import World, in_process_group
 from dpzoo.errors import ConfigError, EvaluationError
 from dpzoo.metric import Metric, MetricResult
 from dpzoo.model import DPVAE
@@ -66,6 +69,7 @@ def build_metrics(names: Sequence[str] | None, overrides: dict[str, dict[str, An
     return metrics
 
 
+@in_process_group
 def evaluate(
     model: DPVAE,
     metrics: Sequence[str] | None = None,
@@ -76,18 +80,27 @@ def evaluate(
     data: EvaluationData | None = None,
     progress: Progress | None = None,
 ) -> EvaluationReport:
-    """Evaluate `model` on its dataset's held-out split (paper §5.1); pictures go to `out_dir/eval/`."""
+    """Evaluate `model` on its dataset's held-out split (paper §5.1); pictures go to `out_dir/eval/`.
+
+    Under torchrun, call it in every process; rank 0's report is the whole one.
+    """
+    world = World.from_environment()
+    if world.size > 1 and settings.device == "cuda":
+        settings = replace(settings, device=str(world.device))
     model = model.to(settings.device)
     data = data or EvaluationData.load(dataset_spec(model), settings.split)
     selected = build_metrics(metrics, overrides or {}, data.is_image)
     if any(m.requires_inception for m in selected.values()):
         find_weights(settings.inception_weights)
-    pictures_dir = Path(out_dir) / PICTURES_DIR if out_dir is not None and pictures is not None else None
+    pictures_dir = Path(out_dir) / PICTURES_DIR if out_dir is not None and pictures is not None and world.main else None
     context = EvaluationContext(model, data, settings, progress, pictures_dir)
     timings: dict[str, float] = {}
     results = []
     reference_cached = None
-    for name, metric in selected.items():
+    shared = [name for name, metric in selected.items() if metric.requires_inception]  # these call context.fid
+    order = list(selected) if world.size == 1 else shared + ([n for n in selected if n not in shared] if world.main else [])
+    for name in order:
+        metric = selected[name]
         start = time.perf_counter()
         if metric.requires_inception and "reference statistics" not in timings:
             _, reference_cached = context.reference
@@ -100,6 +113,7 @@ def evaluate(
         own = {caption: str(path) for caption, path in context.pictures.items() if caption not in before}
         config = config_io.to_dict(metric.config)
         results.append(MetricResult(name, tuple(scores), metric.describe(context), config, seconds, own))
+    results.sort(key=lambda result: list(selected).index(result.metric))
     written = {caption: str(path) for caption, path in context.pictures.items()}
     if pictures_dir is not None and pictures is not None:
         start = time.perf_counter()
