@@ -45,6 +45,7 @@ def _out_dir(model: Optional[str], source: Path, out: Optional[Path]) -> Path:
 
 
 def evaluate(
+    ctx: typer.Context,
     model: Optional[str] = typer.Argument(None, help="Checkpoint directory or zoo name; default: the embedded dpvae-mnist."),
     metrics: list[str] = typer.Option([], "--metric", help="Metric to run, repeatable; default: every metric that fits the data."),
     settings: list[str] = typer.Option([], "--set", help="Metric setting METRIC.FIELD=VALUE, e.g. --set fid.samples=2000; repeatable."),
@@ -59,22 +60,34 @@ def evaluate(
     pictures: bool = typer.Option(True, "--pictures/--no-pictures", help="Draw samples, LP/HP samples, reconstructions and traversals."),
     card: bool = typer.Option(True, "--card/--no-card", help="Write the numbers into the model card (README.md)."),
     device: str = typer.Option("cpu", "--device", help="Torch device, e.g. cpu or cuda."),
+    nproc: int = typer.Option(1, "--nproc", help="Processes on this machine (via torchrun) to share FID's sampling and Inception among."),
 ) -> None:
     """Evaluate a model as in the paper (§5.1) and record the numbers in its model card."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from dpzoo import card as cards
     from dpzoo import pretrained
+    from dpzoo.distributed import World
     from dpzoo.evaluate.context import EvaluationSettings
     from dpzoo.evaluate.pictures import PictureConfig
     from dpzoo.evaluate.runner import evaluate as run
 
+    from .torchrun import relaunch
+
+    if nproc < 1:
+        raise ConfigError(f"--nproc must be at least 1, got {nproc}")
+    if nproc > 1:
+        relaunch(ctx, nproc)
+        return
     source = pretrained.resolve(model)
     out_dir = _out_dir(model, source, out)
     net = pretrained.load(model, device=device)
     eval_settings = EvaluationSettings(
         seed=seed, device=device, reference_size=reference_size, inception_weights=str(inception_weights) if inception_weights else None
     )
+    if not World.from_environment().main:  # under torchrun: share the FID work, leave the rest to rank 0
+        run(net, metrics=metrics or None, overrides=parse_metric_settings(settings), settings=eval_settings, pictures=None)
+        return
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
         tasks: dict[str, int] = {}
