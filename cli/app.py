@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 import warnings
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from dpzoo import __version__
 from dpzoo.errors import DpzooError
@@ -60,10 +60,10 @@ def main() -> None:
     except DpzooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except click.ClickException as exc:
+    except TyperException as exc:  # typer vendors click: usage errors derive from this
         print(f"error: {exc.format_message()} (see `dpzoo --help`)", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("error: interrupted; checkpoints already written are kept", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

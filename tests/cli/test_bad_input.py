@@ -78,3 +78,9 @@ def test_malformed_setting(dpzoo_cli, tmp_path: Path) -> None:
     assert "SECTION.FIELD=VALUE" in line
     line = _one_line_error(dpzoo_cli("train", "--dataset", "two-moons", "--set", "prior.blockz=3", "--out", "r", cwd=tmp_path))
     assert "no field 'blockz'" in line and "blocks" in line
+
+
+@pytest.mark.parametrize("args", [("pull", "--bogus"), ("sample", "--n", "abc"), ("train", "--steps")])
+def test_usage_errors_are_one_line(dpzoo_cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+    line = _one_line_error(dpzoo_cli(*args, cwd=tmp_path))
+    assert "dpzoo --help" in line
