@@ -18,23 +18,24 @@ from dpzoo.errors import ConfigError, DistributedError
 
 
 def command_args(ctx: typer.Context, leave_out: str) -> list[str]:
-    """The arguments and options of the command being run, as a command line again, without `leave_out`."""
-    args = [ctx.info_name or ""]
+    """The options and arguments of the command being run, as a command line again, without `leave_out`."""
+    options: list[str] = []
+    arguments: list[str] = []
     for param in ctx.command.params:
         value = ctx.params.get(param.name or "")
         if param.name == leave_out or value is None:
             continue
         if param.param_type_name == "argument":
-            args.insert(1, str(value))
+            arguments += [str(item) for item in value] if isinstance(value, (list, tuple)) else [str(value)]
             continue
         flag = param.opts[0]
         if param.is_flag:
-            args += [flag] if value else param.secondary_opts[:1]
+            options += [flag] if value else param.secondary_opts[:1]
         elif param.multiple:
-            args += [part for item in value for part in (flag, str(item))]
+            options += [part for item in value for part in (flag, str(item))]
         else:
-            args += [flag, str(value)]
-    return args
+            options += [flag, str(value)]
+    return [ctx.info_name or "", *options, *(["--", *arguments] if arguments else [])]
 
 
 def relaunch(ctx: typer.Context, nproc: int) -> None:

@@ -12,7 +12,8 @@ A run is defined by its recipe, not by how many processes execute it:
 so N processes follow the trajectory of one process with the same recipe (to float rounding), and a
 checkpoint written by N processes resumes under any number. Only rank 0 writes files.
 Regularizers that look across the batch (β-TCVAE, InfoVAE, FactorVAE) see the rank's share of it:
-docs/distributed.md says what that means for each.
+docs/distributed.md says what that means for each. Evaluation shares out FID's samples and sums
+their feature statistics over the ranks (`World.sum`, `dpzoo.evaluate.context`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import torch
@@ -36,6 +37,9 @@ from .batches import Batches
 from .errors import ConfigError, DistributedError
 from .model import DPVAE
 from .regularizer import ForwardOutput
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,9 @@ class World:
 
 
 def _lost_peer(exc: RuntimeError) -> bool:
-    """gloo and NCCL report a peer that died as a bare RuntimeError from their transport."""
+    """A failure of the process group; gloo reports a peer that died as a bare RuntimeError of its transport."""
     text = str(exc)
-    return isinstance(exc, dist.DistError) or any(
-        mark in text for mark in ("gloo", "NCCL", "Connection reset", "Connection closed", "Broken pipe")
-    )
+    return isinstance(exc, dist.DistError) or any(mark in text for mark in ("Connection reset", "Connection closed", "Broken pipe"))
 
 
 @contextmanager
@@ -122,11 +124,11 @@ def joined() -> Iterator[World]:
             dist.destroy_process_group()
 
 
-def in_process_group(function: Callable[..., Any]) -> Callable[..., Any]:
+def in_process_group(function: Callable[P, R]) -> Callable[P, R]:
     """`function` run inside `joined()`, for library entry points that every torchrun process calls."""
 
     @functools.wraps(function)
-    def joined_call(*args: Any, **kwargs: Any) -> Any:
+    def joined_call(*args: P.args, **kwargs: P.kwargs) -> R:
         with joined():
             return function(*args, **kwargs)
 
