@@ -88,24 +88,31 @@ def evaluate(
     if not World.from_environment().main:  # under torchrun: share the FID work, leave the rest to rank 0
         run(net, metrics=metrics or None, overrides=parse_metric_settings(settings), settings=eval_settings, pictures=None)
         return
+    overrides = parse_metric_settings(settings)
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as progress:
-        tasks: dict[str, int] = {}
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console)
+    tasks: dict[str, int] = {}
 
-        def show(what: str, done: int, total: int) -> None:
-            if what not in tasks:
-                tasks[what] = progress.add_task(what, total=total)
-            progress.update(tasks[what], completed=done)
+    def show(what: str, done: int, total: int) -> None:
+        if not tasks:
+            progress.start()  # only once there is work to show, so that an early error stays one line
+        if what not in tasks:
+            tasks[what] = progress.add_task(what, total=total)
+        progress.update(tasks[what], completed=done)
 
+    try:
         report = run(
             net,
             metrics=metrics or None,
-            overrides=parse_metric_settings(settings),
+            overrides=overrides,
             settings=eval_settings,
             out_dir=out_dir if pictures else None,
             pictures=PictureConfig() if pictures else None,
             progress=show,
         )
+    finally:
+        if tasks:
+            progress.stop()
     _print_report(console, report)
     if card:
         path = cards.write_evaluation(report, out_dir, source, net.run_config)
