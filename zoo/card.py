@@ -205,7 +205,8 @@ def record_evaluation(card: ModelCard, report: Any, card_directory: Path, weight
     extra["evaluation"], extra["evaluation_pictures"] = evaluation, pictures
     card.data.dpzoo = extra
     task = getattr(card.data, "pipeline_tag", None) or "unconditional-image-generation"
-    card.data.model_name = card.data.model_name or card_directory.resolve().name
+    title = next((line[2:].strip() for line in card.text.splitlines() if line.startswith("# ")), card_directory.resolve().name)
+    card.data.model_name = card.data.model_name or title
     card.data.eval_results = eval_results(evaluation, task) or None
     card.text = _with_section(card.text, evaluation_markdown(evaluation, pictures))
     return card
