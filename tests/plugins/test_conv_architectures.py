@@ -15,15 +15,6 @@ from dpzoo.recipe import Recipe
 from dpzoo.train import train
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small networks on a shared 2-core machine: intra-op threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def conv(c_in: int, c_out: int, k: int) -> int:
     return c_out * c_in * k * k + c_out
 

@@ -15,15 +15,6 @@ from dpzoo.regularizer import ForwardOutput, RegularizerContext
 PRIOR = GaussianPrior(2, GaussianPriorConfig())
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small networks on a shared 2-core machine: intra-op threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def output(z: torch.Tensor) -> ForwardOutput:
     n = len(z)
     return ForwardOutput(x=z, raw=z, mu=z, logvar=z, z=z, log_likelihood=-torch.rand(n), kl=torch.rand(n))

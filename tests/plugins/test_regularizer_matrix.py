@@ -31,15 +31,6 @@ TERMS = {
 SETTINGS = {"factor": ({"discriminator_width": 64}, 1e-4)}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small networks on a shared 2-core machine: intra-op threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def with_plugin(recipe: Recipe, kind: str, name: str, config: dict) -> Recipe:
     return replace(recipe, model=replace(recipe.model, **{kind: filled(kind, PluginSpec(name, config))}))
 
