@@ -50,7 +50,13 @@ class Leakage(Metric):
         context.write_picture(
             "leakage.png",
             "Leakage score against the threshold τ on log p(z)",
-            line_chart(list(c.thresholds), [s.value for s in scores], "Leakage: mean log q(z) − log p(z) where log p(z) < τ", "τ", "leakage"),
+            line_chart(
+                list(c.thresholds),
+                [s.value for s in scores],
+                "Leakage: mean of log q(z) - log p(z) over samples z ~ q(z) with log p(z) < tau",
+                "threshold tau on log p(z)",
+                "leakage (nats)",
+            ),
         )
         return scores
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 640, 420
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 80, 24, 44, 64
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 80, 24, 60, 64
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -32,7 +32,7 @@ def line_chart(xs: Sequence[float], ys: Sequence[float | None], title: str, x_la
     points = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)]
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    font = ImageFont.load_default(size=13)
     draw.text((WIDTH // 2, 14), title, fill="black", font=font, anchor="mt")
     left, right, top, bottom = MARGIN_LEFT, WIDTH - MARGIN_RIGHT, MARGIN_TOP, HEIGHT - MARGIN_BOTTOM
     draw.rectangle((left, top, right, bottom), outline="black")
@@ -55,7 +55,7 @@ def line_chart(xs: Sequence[float], ys: Sequence[float | None], title: str, x_la
         draw.line((left - 5, py, left, py), fill="black")
         draw.text((left - 8, py), _label(y), fill="black", font=font, anchor="rm")
     draw.text(((left + right) // 2, HEIGHT - 18), x_label, fill="black", font=font, anchor="mb")
-    draw.text((8, top - 16), y_label, fill="black", font=font, anchor="lt")
+    draw.text((8, top - 26), y_label, fill="black", font=font, anchor="lt")
     placed = [place(x, y) for x, y in points]
     if len(placed) > 1:
         draw.line(placed, fill=(31, 119, 180), width=2)
