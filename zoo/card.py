@@ -16,6 +16,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from . import atomic
 from .checkpoint import CARD_FILE, LOG_FILE, MODEL_FILE
+from .metric import paper_order
 
 TEMPLATE = """---
 {{ card_data }}
@@ -202,6 +203,7 @@ def record_evaluation(card: ModelCard, report: Any, card_directory: Path, weight
     for caption, path in report.pictures.items():
         relative = Path(path).resolve().relative_to(card_directory.resolve()).as_posix()
         pictures[relative] = caption
+    evaluation = {name: evaluation[name] for name in sorted(evaluation, key=paper_order)}
     extra["evaluation"], extra["evaluation_pictures"] = evaluation, pictures
     card.data.dpzoo = extra
     task = getattr(card.data, "pipeline_tag", None) or "unconditional-image-generation"

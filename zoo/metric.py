@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from .evaluate.context import EvaluationContext
 
+PAPER_ORDER = ("fid", "fid-lp", "skl", "nll", "leakage")  # Table 1's columns, then leakage
+
+
+def paper_order(name: str) -> tuple[int, str]:
+    """Sort key: the paper's metrics in Table 1's order, then any other metric by name."""
+    return (PAPER_ORDER.index(name) if name in PAPER_ORDER else len(PAPER_ORDER), name)
+
 
 @dataclass(frozen=True)
 class Score:

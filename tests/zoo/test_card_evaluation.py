@@ -96,3 +96,10 @@ def test_writing_elsewhere_copies_the_checkpoints_card_and_links_pictures_relati
     again = cards.write_evaluation(_report({"skl": 1.0}, pictures={"Random samples": str(out / "eval" / "samples.png")}), out, checkpoint, CONFIG)
     assert _metrics(ModelCard.load(again)) == {"fid": 3.0, "skl": 1.0}  # the second run merged into out's card
     assert ModelCard.load(again).text.count("](eval/samples.png)") == 1
+
+
+def test_metrics_appear_in_the_papers_order_whatever_order_they_were_run_in(checkpoint: Path) -> None:
+    cards.write_evaluation(_report({"leakage": 1.0, "skl": 2.0}), checkpoint, checkpoint, CONFIG)
+    text = cards.write_evaluation(_report({"fid": 3.0}), checkpoint, checkpoint, CONFIG).read_text()
+    body = text.split(cards.EVALUATION_START)[1]
+    assert body.index("| FID |") < body.index("| SKL |") < body.index("| LEAKAGE |")

@@ -20,7 +20,7 @@ from typing import Any
 from dpzoo import __version__, config_io, registry
 from dpzoo.distributed import World, in_process_group
 from dpzoo.errors import ConfigError, EvaluationError
-from dpzoo.metric import Metric, MetricResult
+from dpzoo.metric import Metric, MetricResult, paper_order
 from dpzoo.model import DPVAE
 
 from .context import EvaluationContext, EvaluationData, EvaluationSettings, Progress, dataset_spec
@@ -28,7 +28,6 @@ from .inception import find_weights
 from .pictures import PictureConfig, write_pictures
 
 PICTURES_DIR = "eval"  # beside the card: README.md links eval/*.png
-PAPER_ORDER = ("fid", "fid-lp", "skl", "nll", "leakage")  # Table 1's columns, then leakage
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def build_metrics(names: Sequence[str] | None, overrides: dict[str, dict[str, An
     if unknown:
         raise ConfigError(f"settings for metric '{sorted(unknown)[0]}', which is not being run; run it with --metric or drop the setting")
     if names is None:
-        names = sorted(registry.names("metric"), key=lambda n: (PAPER_ORDER.index(n) if n in PAPER_ORDER else len(PAPER_ORDER), n))
+        names = sorted(registry.names("metric"), key=paper_order)
         chosen = False
     else:
         chosen = True
