@@ -119,7 +119,7 @@ def run_one(regularizer: str, prior: str, args: argparse.Namespace, console: Con
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fid-samples", type=int, default=500)
     parser.add_argument("--reference-size", type=int, default=2000, help="FID reference: the first n test images")
