@@ -163,7 +163,8 @@ def evaluation_markdown(evaluation: dict[str, dict[str, Any]], pictures: dict[st
         datasets = sorted({entry["data"] for entry in evaluation.values()})
         lines += [
             "Measured with `dpzoo eval` (paper §5.1) on held-out data: " + "; ".join(datasets) + ".",
-            "Each metric keeps the settings it was last run with.",
+            "Each metric keeps the settings it was last run with"
+            + ("; FID falls as sample counts grow, so compare FIDs computed with the same counts." if any(m.startswith("fid") for m in evaluation) else "."),
             "",
             "| Metric | Value | Computed on | Seed | Date | Time |",
             "|---|---|---|---|---|---|",

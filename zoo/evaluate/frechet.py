@@ -3,9 +3,10 @@
 d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^½ (Dowson & Landau 1982; FID, Heusel et al. 2017).
 Only the trace of the square root is needed. Σ₁Σ₂ = Σ₁^½ (Σ₁^½ Σ₂ Σ₁^½) Σ₁^-½ is similar to the
 symmetric PSD matrix M = Σ₁^½ Σ₂ Σ₁^½, so the eigenvalues of (Σ₁Σ₂)^½ are the square roots of M's,
-and two symmetric eigendecompositions (`eigh`) give the trace exactly. scipy's general `sqrtm`, which
-pytorch-fid uses, takes 11–16 s on 2048 × 2048 here; this takes about a second and needs no
-ε-regularization for singular covariances.
+and two symmetric eigendecompositions (`eigh`, `eigvalsh`) give the trace exactly. scipy's general
+`sqrtm` of Σ₁Σ₂, which pytorch-fid uses, solves a harder non-symmetric problem: on 2048 × 2048 on
+the shared 2-core machine it took 94 s where this took 51 s under the same load (11–16 s against a few
+seconds when the machine is quiet), and this needs no ε-regularization for singular covariances.
 """
 
 from __future__ import annotations

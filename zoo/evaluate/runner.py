@@ -111,6 +111,8 @@ def evaluate(
         timings[name] = seconds
         own = {caption: str(path) for caption, path in context.pictures.items() if caption not in before}
         config = config_io.to_dict(metric.config)
+        if metric.requires_inception:  # the shared settings that make an FID reproducible
+            config |= {"reference_images": context.reference[0].count, "feature_extractor": context.inception.identity}
         results.append(MetricResult(name, tuple(scores), metric.describe(context), config, seconds, own))
     results.sort(key=lambda result: list(selected).index(result.metric))
     written = {caption: str(path) for caption, path in context.pictures.items()}

@@ -70,3 +70,30 @@ def test_unknown_metrics_and_settings_for_metrics_not_run_are_errors(moons_model
         evaluate(moons_model, ["skl"], {"nll": {"examples": 3}})
     with pytest.raises(ConfigError, match="metric 'skl' has no field 'sample'"):
         evaluate(moons_model, ["skl"], {"skl": {"sample": 3}})
+
+
+def _real_weights() -> Path | None:
+    from dpzoo.evaluate.inception import WEIGHTS_FILE, hub_weights_path
+
+    shared = Path(__file__).resolve().parents[4] / "shared" / "weights" / WEIGHTS_FILE
+    found = [p for p in (hub_weights_path(), shared) if p.is_file()]
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(_real_weights() is None, reason="pytorch-fid's Inception weights are not on this machine (torch hub cache or ../shared/weights)")
+def test_fid_with_real_inception_records_its_reference_and_reads_it_from_the_cache_the_second_time(
+    mnist_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from dpzoo.evaluate.context import EvaluationContext, EvaluationSettings, dataset_spec
+
+    monkeypatch.setenv("DPZOO_HOME", str(tmp_path))
+    full = EvaluationData.load(dataset_spec(mnist_model), "test")
+    data = EvaluationData(full.dataset, full.split, full.description, full.x[:6])
+    settings = EvaluationSettings(inception_weights=str(_real_weights()), reference_size=4)
+    first = evaluate(mnist_model, ["fid"], {"fid": {"samples": 4}}, settings, pictures=None, data=data)
+    (result,) = first.results
+    assert result.settings["reference_images"] == 4 and result.settings["feature_extractor"].startswith("pytorch-fid-0.3.0-pool3-")
+    assert first.reference_cached is False and "reference statistics" in first.timings
+    assert result.scores[0].value > 0  # an untrained decoder's blobs are far from digits
+    cached, hit = EvaluationContext(mnist_model, data, settings).reference  # a second evaluation's lookup
+    assert hit and cached.count == 4
