@@ -97,3 +97,58 @@ def test_fid_with_real_inception_records_its_reference_and_reads_it_from_the_cac
     assert result.scores[0].value > 0  # an untrained decoder's blobs are far from digits
     cached, hit = EvaluationContext(mnist_model, data, settings).reference  # a second evaluation's lookup
     assert hit and cached.count == 4
+
+
+THIRD_PARTY_METRIC = '''
+from dataclasses import dataclass
+
+import torch
+
+from dpzoo.metric import Metric, Score
+
+
+@dataclass(frozen=True)
+class SpreadConfig:
+    samples: int = 100
+
+
+class Spread(Metric):
+    """The mean distance of prior samples from the origin of z."""
+
+    Config = SpreadConfig
+
+    def compute(self, context):
+        z = context.model.prior.sample(self.config.samples, generator=context.generator("spread"))
+        return [Score("spread", "spread of z", z.norm(dim=1).mean().item())]
+
+    def describe(self, context):
+        return f"{self.config.samples} prior samples"
+'''
+
+
+def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
+    moons_model: DPVAE, make_distribution, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # noqa: ANN001
+) -> None:
+    import sys
+
+    from dpzoo import card as cards
+    from dpzoo import registry
+    from dpzoo.evaluate.context import EvaluationContext
+    from dpzoo.evaluate.context import dataset_spec as recipe_dataset
+
+    site = make_distribution("dpzoo-spread", {"dpzoo.metrics": {"spread": "spread_metric:Spread"}}, {"spread_metric": THIRD_PARTY_METRIC})
+    monkeypatch.syspath_prepend(str(site))
+    registry.refresh()
+    try:
+        report = evaluate(moons_model, overrides={**SMALL, "spread": {"samples": 50}}, pictures=None)
+        assert [r.metric for r in report.results] == ["skl", "nll", "leakage", "spread"]
+        generator = EvaluationContext(moons_model, EvaluationData.load(recipe_dataset(moons_model), "test")).generator("spread")
+        with torch.no_grad():
+            expected = moons_model.prior.sample(50, generator=generator).norm(dim=1).mean().item()
+        assert report.results[-1].scores[0].value == pytest.approx(expected)
+        (tmp_path / "model.safetensors").write_bytes(b"w")
+        card = cards.write_evaluation(report, tmp_path, tmp_path, moons_model.run_config)
+        assert "| spread of z |" in card.read_text() and "type: spread" in card.read_text()
+    finally:
+        sys.modules.pop("spread_metric", None)
+        registry.refresh()
