@@ -133,8 +133,7 @@ def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
 
     from dpzoo import card as cards
     from dpzoo import registry
-    from dpzoo.evaluate.context import EvaluationContext
-    from dpzoo.evaluate.context import dataset_spec as recipe_dataset
+    from dpzoo.evaluate.context import EvaluationContext, dataset_spec
 
     site = make_distribution("dpzoo-spread", {"dpzoo.metrics": {"spread": "spread_metric:Spread"}}, {"spread_metric": THIRD_PARTY_METRIC})
     monkeypatch.syspath_prepend(str(site))
@@ -142,7 +141,7 @@ def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
     try:
         report = evaluate(moons_model, overrides={**SMALL, "spread": {"samples": 50}}, pictures=None)
         assert [r.metric for r in report.results] == ["skl", "nll", "leakage", "spread"]
-        generator = EvaluationContext(moons_model, EvaluationData.load(recipe_dataset(moons_model), "test")).generator("spread")
+        generator = EvaluationContext(moons_model, EvaluationData.load(dataset_spec(moons_model), "test")).generator("spread")
         with torch.no_grad():
             expected = moons_model.prior.sample(50, generator=generator).norm(dim=1).mean().item()
         assert report.results[-1].scores[0].value == pytest.approx(expected)
