@@ -1,7 +1,7 @@
-"""Side-by-side timing on a shared machine: variants run in interleaved rounds (A B C, A B C, …).
+"""Side-by-side timing on a shared machine: variants run in interleaved rounds (A B C, C B A, …).
 
-A load spike then hits every variant of a round alike, so ratios are taken per round (paired) and
-the median over rounds is reported. Each run is timed twice: wall clock, and this process's CPU
+A load spike then hits every variant of a round alike, and the alternating order cancels a steady
+drift, so ratios are taken per round (paired) and the median over rounds is reported. Each run is timed twice: wall clock, and this process's CPU
 time, which moves far less when other people's jobs take the cores (with one torch thread it is
 the work done). Shared by bench/train_throughput.py, bench/sampling.py and bench/memory.py.
 """
@@ -35,15 +35,18 @@ class Runs:
 
 
 def interleave(variants: dict[str, Callable[[], dict[str, Any] | None]], rounds: int, warmup: bool = True) -> dict[str, Runs]:
-    """Run every variant once untimed (unless `warmup` is False), then `rounds` interleaved timed rounds."""
+    """Run every variant once untimed (unless `warmup` is False), then `rounds` timed rounds, each
+    in the reverse order of the one before."""
     runs = {name: Runs() for name in variants}
     if warmup:
         for name, run in variants.items():
             start = time.perf_counter()
             run()
             runs[name].warmup_s = time.perf_counter() - start
-    for _ in range(rounds):
-        for name, run in variants.items():
+    for round_ in range(rounds):
+        order = list(variants) if round_ % 2 == 0 else list(reversed(variants))  # A B C, C B A: drift cancels
+        for name in order:
+            run = variants[name]
             cpu, wall = time.process_time(), time.perf_counter()
             report = run()
             runs[name].wall.append(time.perf_counter() - wall)

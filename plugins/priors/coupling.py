@@ -129,7 +129,9 @@ class AffineCouplingFlow(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         params = [p for net in (*self.s, *self.t) for p in net.parameters()]
         per_net = len(params) // (2 * len(self.s))
-        return _CouplingChain.apply(x, self.masks, torch.is_grad_enabled(), per_net, *params)
+        rows = x.reshape(-1, x.shape[-1])  # the hand-written backward works on (batch, dim)
+        y, log_det = _CouplingChain.apply(rows, self.masks, torch.is_grad_enabled(), per_net, *params)
+        return y.reshape(x.shape), log_det.reshape(x.shape[:-1])
 
     def inverse(self, y: Tensor) -> Tensor:
         free = 1 - self.masks

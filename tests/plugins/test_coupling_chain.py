@@ -87,6 +87,20 @@ def test_one_output_alone_backpropagates() -> None:
     torch.testing.assert_close(grad, expected, rtol=1e-10, atol=1e-10)
 
 
+def test_any_leading_dimensions() -> None:
+    flow = random_flow(5, 2, torch.float64)
+    z = torch.randn(3, 4, 5, dtype=torch.float64, requires_grad=True)
+    u, log_det = flow(z)
+    expected_u, expected_log_det = plain_forward(flow, z)
+    assert u.shape == z.shape and log_det.shape == (3, 4)
+    torch.testing.assert_close((u, log_det), (expected_u, expected_log_det), rtol=1e-12, atol=1e-12)
+    (grad,) = torch.autograd.grad(u.sum() + log_det.sum(), z)
+    (expected,) = torch.autograd.grad(expected_u.sum() + expected_log_det.sum(), z)
+    torch.testing.assert_close(grad, expected, rtol=1e-10, atol=1e-10)
+    single = z[0, 0].detach()
+    torch.testing.assert_close(flow(single)[1], plain_forward(flow, single)[1], rtol=1e-12, atol=1e-12)
+
+
 def test_parameter_names_and_shapes_are_those_of_published_checkpoints() -> None:
     state = AffineCouplingFlow(16).state_dict()
     expected = {"masks": (6, 16)}
