@@ -60,6 +60,14 @@ def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
     return statistics.median(n / d for n, d in zip(numerator, denominator))
 
 
+def paired_quartiles(numerator: list[float], denominator: list[float]) -> list[float]:
+    """First quartile, median and third quartile of the per-round ratios: how far to trust the median."""
+    ratios = [n / d for n, d in zip(numerator, denominator)]
+    if len(ratios) < 2:
+        return ratios * 3
+    return statistics.quantiles(ratios, n=4, method="inclusive")
+
+
 def conditions(threads: int) -> dict[str, Any]:
     """What a reader needs to judge the numbers: machine, load, versions, torch threads."""
     model = "unknown"
