@@ -117,6 +117,27 @@ def run_one(regularizer: str, prior: str, args: argparse.Namespace, console: Con
     return result
 
 
+def figure(regularizer: str, out: Path, destination: Path) -> Path:
+    """Random vs low-posterior samples (columns), Gaussian vs decoupled prior (rows), as one PNG."""
+    from PIL import Image, ImageDraw
+
+    tiles = [[Image.open(out / catalog_name(regularizer, prior) / "eval" / f"{kind}.png").convert("RGB") for kind in ("samples", "low_posterior")] for prior in PRIORS]
+    w, h = tiles[0][0].size
+    margin, header = 90, 24
+    canvas = Image.new("RGB", (margin + 2 * w + 10, header + 2 * h + 10), "white")
+    draw = ImageDraw.Draw(canvas)
+    for c, title in enumerate(("random samples", "low-posterior samples")):
+        draw.text((margin + c * (w + 10) + 4, 6), title, fill="black")
+    for r, prior in enumerate(PRIORS):
+        draw.text((4, header + r * (h + 10) + h // 2), PAPER_NAMES[regularizer][r], fill="black")
+        for c in range(2):
+            canvas.paste(tiles[r][c], (margin + c * (w + 10), header + r * (h + 10)))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(destination) as tmp:
+        canvas.save(tmp, format="png")
+    return destination
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=1500)
@@ -129,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/results/reproduce"))
     parser.add_argument("--only", nargs="*", default=None, help="catalog names to run (default: all 12)")
     parser.add_argument("--quick", action="store_true", help="smoke run: results go to --out/quick")
+    parser.add_argument("--figure", default=None, help="regularizer whose random vs LP samples to draw (both priors)")
+    parser.add_argument("--catalog", action="store_true", help="record the trained models as (unpublished) catalog entries")
     args = parser.parse_args(argv)
     if args.quick:
         args.out = args.out / "quick"
@@ -189,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         "claims": claims,
     }
     atomic.write_text(args.out / "reproduce.json", json.dumps(result, indent=2) + "\n")
+    if args.catalog:
+        from dpzoo import catalog, pretrained
+
+        for row in rows:
+            if row["name"] != pretrained.DEFAULT_NAME:  # that entry describes the embedded default weights
+                catalog.write_entry(args.out / row["name"], row["name"], f"dpzoo/{row['name']}", None)
+    if args.figure:
+        console.print(f"figure: {figure(args.figure, args.out, args.out / f'{args.figure}-random-vs-lp.png')}")
     return 0
 
 
