@@ -191,3 +191,20 @@ def test_access_and_server_errors_are_worded_for_the_user(error, status, message
     response = httpx2.Response(status, request=httpx2.Request("GET", "http://hub.invalid/api/models/org/gated"))
     explained = hub._explain(error("answer", response=response), hub.Source("org/gated", None), "http://hub.invalid")
     assert re.fullmatch(message + ".*", str(explained))
+
+
+def test_the_embedded_model_published_as_dpvae_mnist_pulls_with_its_measured_metrics(hub_server, tmp_path, monkeypatch):
+    """Issue 7's publishing path: the zoo's MNIST weights + card on a Hub, pinned by a catalog entry, pulled by name."""
+    from dpzoo import pretrained
+
+    source = pretrained.EMBEDDED
+    sha = hub_server.commit("dpzoo/dpvae-mnist", {name: source / name for name in PUBLISHED}, "publish dpvae-mnist")
+    root = tmp_path / "catalog"
+    catalog.write_entry(source, "dpvae-mnist", "dpzoo/dpvae-mnist", sha, root)
+    monkeypatch.setenv("DPZOO_CATALOG", str(root))
+    assert catalog.get("dpvae-mnist").metrics["fid"] > 0  # the card's numbers come from a real dpzoo eval
+    snapshot = hub.pull("dpvae-mnist", endpoint=hub_server.endpoint, cache_dir=tmp_path / "hf-cache")
+    assert snapshot.name == sha
+    pulled, embedded = load_model(snapshot), pretrained.load()
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    assert torch.equal(pulled.sample(8, generator=g()), embedded.sample(8, generator=g()))
