@@ -11,7 +11,7 @@ the flow evaluated the textbook way, batched, compiled or as dpzoo's one-node ch
 tensor or fused, channels_last convolutions, another torch thread count — each in the same rounds.
 
     python bench/train_throughput.py [--quick] [--threads 1] [--rounds R] [--steps S] [--no-compile]
-        →  rich tables + bench/results/train_throughput.json (train_throughput-quick.json)
+        →  rich tables + bench/results/train_throughput.json (-quick, -threadsN when not 1 thread)
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def main() -> None:
     result["end_to_end"] = end_to_end_report(e2e, steps, key)
     result["ablation"] = ablation_report(ablation, {name: n for name, (_, n) in variants.items()}, key)
     result["headline"] = headline(e2e, ablation, key)
-    path = RESULTS / ("train_throughput-quick.json" if args.quick else "train_throughput.json")
+    path = RESULTS / f"train_throughput{'-quick' if args.quick else ''}{'' if args.threads == 1 else f'-threads{args.threads}'}.json"
     write_result(path, result)
     render(console, result, key)
     console.print(f"written to {path}")
@@ -251,12 +251,18 @@ def end_to_end_report(e2e: dict[str, Runs], steps: int, key: str) -> dict[str, A
 
 def ablation_report(ablation: dict[str, Runs], steps: dict[str, int], key: str) -> dict[str, Any]:
     before = series(ablation["decoupled | textbook flow, Adam per tensor  [before]"], key)
-    gaussian = {adam: series(ablation[f"gaussian | {adam}"], key) for adam in ("Adam per tensor", "fused Adam  [dpzoo]")}
+    gaussian = {
+        setting: series(ablation[f"gaussian | {setting}"], key)
+        for setting in ("Adam per tensor", "fused Adam  [dpzoo]", "channels_last, Adam per tensor")
+    }
     report = {}
     per_step = max(steps.values())
     for name, runs in ablation.items():
         s = summary(runs, steps[name])
-        same_adam = gaussian["Adam per tensor"] if "per tensor" in name else gaussian["fused Adam  [dpzoo]"]
+        if "channels_last" in name:
+            same_adam = gaussian["channels_last, Adam per tensor"]
+        else:
+            same_adam = gaussian["Adam per tensor"] if "per tensor" in name else gaussian["fused Adam  [dpzoo]"]
         own = runs.wall if "threads" in name else series(runs, key)  # CPU time would count every thread
         own = [t * per_step / steps[name] for t in own]  # per as many steps as the other variants ran
         report[name] = {
