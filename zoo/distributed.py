@@ -75,6 +75,11 @@ class World:
         dist.all_reduce(stacked)
         return dict(zip(terms, stacked / self.size))
 
+    def barrier(self) -> None:
+        """Wait here until every rank arrives; a no-op in one process."""
+        if self.size > 1:
+            dist.barrier()
+
     def sum(self, array: np.ndarray) -> np.ndarray:
         """`array` summed over the ranks, on every rank (through gloo, as a CPU tensor); itself in one process."""
         if self.size == 1:

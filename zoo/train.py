@@ -125,4 +125,7 @@ def train(
                 checkpoint.save_model(out, model, config)
     if world.main:
         write_training_card(out, config, step)
+    # No process returns, or tears its process group down, while rank 0 is still writing: when train()
+    # returns anywhere, the checkpoint is complete, and a script may read it on any rank.
+    world.barrier()
     return model.eval()

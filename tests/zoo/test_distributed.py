@@ -44,13 +44,22 @@ MOONS_OPTIONS = [
     "--set", "training.log_every=10",
 ]  # fmt: skip
 
-# Trains a recipe given as JSON and saves this rank's final weights beside the checkpoint.
+# Trains a recipe given as JSON and saves this rank's final weights beside the checkpoint. On every
+# rank, train() returns only once rank 0 has written the whole final checkpoint (card included).
 WORKER = """
 import json, os, sys
+from pathlib import Path
+from safetensors import safe_open
 from safetensors.torch import save_file
+from dpzoo import checkpoint
 from dpzoo.recipe import Recipe
 from dpzoo.train import train
-model = train(Recipe.from_dict(json.loads(sys.argv[1])), sys.argv[2])
+recipe = Recipe.from_dict(json.loads(sys.argv[1]))
+model = train(recipe, sys.argv[2])
+run = Path(sys.argv[2])
+with safe_open(str(run / checkpoint.STATE_FILE), framework="pt") as state:
+    assert int(state.metadata()["step"]) == recipe.training.steps, f"rank {os.environ['RANK']} returned before the final save"
+assert (run / checkpoint.CARD_FILE).is_file(), f"rank {os.environ['RANK']} returned before the card was written"
 save_file({k: v.contiguous() for k, v in model.state_dict().items()}, sys.argv[2] + f".rank{os.environ['RANK']}")
 """
 
@@ -86,6 +95,12 @@ def _start(args: list[str], nproc: int = 2) -> list[subprocess.Popen]:
     return procs
 
 
+def _why(stderr: str) -> str:
+    """What a failed run printed that says why: the C++ abort messages and Python errors, then the tail."""
+    causes = [line for line in stderr.splitlines() if any(m in line for m in ("terminate called", "what()", "Error", "error:"))]
+    return "\n".join(causes[:20]) + "\n…\n" + stderr[-1500:]
+
+
 def _finish(procs: list[subprocess.Popen], timeout: float = 300) -> list[str]:
     """Each process's standard output, once all have exited successfully."""
     try:
@@ -95,7 +110,7 @@ def _finish(procs: list[subprocess.Popen], timeout: float = 300) -> list[str]:
             if p.poll() is None:
                 p.kill()
     for p, (_, err) in zip(procs, results):
-        assert p.returncode == 0, err[-2000:]
+        assert p.returncode == 0, _why(err)
     return [out for out, _ in results]
 
 
@@ -152,7 +167,7 @@ def test_two_processes_train_what_one_process_trains(one_process: Path, tmp_path
     out = tmp_path / "run"
     command = [sys.executable, "-m", "dpzoo.cli", "train", *MOONS_OPTIONS, "--steps", str(STEPS), "--out", str(out), "--nproc", "2"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)  # torchrun starts the two
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, _why(result.stderr)
     assert checkpoint.read_config(out) == checkpoint.read_config(one_process)
     _assert_same_weights(out, one_process)
     for mine, reference in zip(_log(out), _log(one_process), strict=True):
