@@ -16,19 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from dpzoo.checkpoint import LOG_FILE
+from interleaved import conditions, write_result
 from rich.console import Console
 from rich.table import Table
-
-from dpzoo import __version__
-from dpzoo.atomic import write_text
-from dpzoo.checkpoint import LOG_FILE
 
 RESULT = Path(__file__).parent / "results" / "ddp.json"
 BATCH = 100  # global batch: the authors' MNIST setting
@@ -75,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     priors = args.prior or ["gaussian", "decoupled"]
     log_every = max(1, args.steps // 10)
-    load_before = os.getloadavg()
+    before = conditions(None)
     runs = settings(args.nproc)
     rates: dict[str, dict[str, list[float]]] = {prior: {label: [] for label in runs} for prior in priors}
     for _ in range(args.repeats):
@@ -98,18 +95,13 @@ def main() -> None:
         rows[prior]["ratio_to_one_thread"] = round(median[many] / median["1 process, 1 thread"], 3)
     result = {
         "benchmark": "ddp",
-        "dpzoo_version": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "conditions": before,  # torch threads differ per setting: see the labels
         "recipe": f"mnist (bundled digits), conv28, d = 16, global batch {BATCH}, {args.steps} steps, rate over steps {log_every}–{args.steps}",
         "nproc": args.nproc,
         "repeats": args.repeats,
         "priors": rows,
     }
-    write_text(RESULT, json.dumps(result, indent=2) + "\n")
+    write_result(RESULT, result)
 
     table = Table(title=f"training examples/s, median of {args.repeats} (conv28 MNIST, global batch {BATCH})")
     table.add_column("prior")
@@ -121,7 +113,7 @@ def main() -> None:
         )
     console = Console()
     console.print(table)
-    console.print(f"load average {result['load_average_before'][0]} → {result['load_average_after'][0]} on {os.cpu_count()} CPUs; written to {RESULT}")
+    console.print(f"load average {result['conditions']['load_average_before'][0]} before; written to {RESULT}")
 
 
 if __name__ == "__main__":

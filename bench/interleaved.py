@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
 from dpzoo import __version__
 from dpzoo.atomic import write_text
 
@@ -68,8 +67,8 @@ def paired_quartiles(numerator: list[float], denominator: list[float]) -> list[f
     return statistics.quantiles(ratios, n=4, method="inclusive")
 
 
-def conditions(threads: int) -> dict[str, Any]:
-    """What a reader needs to judge the numbers: machine, load, versions, torch threads."""
+def conditions(threads: int | None) -> dict[str, Any]:
+    """What a reader needs to judge the numbers: machine, load, versions, torch threads (None: set per run)."""
     model = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():

@@ -43,7 +43,6 @@ def child(kind: str, size: int, scratch: str) -> None:
     torch.set_num_threads(1)
     if kind.startswith("train"):
         import bare_loop
-
         from dpzoo.model import PluginSpec
         from dpzoo.recipe import Recipe, load_dataset
         from dpzoo.train import train

@@ -13,9 +13,7 @@ reported, with its ratio to `python -c pass` measured in the same run. The CPU t
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -24,11 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from interleaved import conditions, write_result
 from rich.console import Console
 from rich.table import Table
-
-from dpzoo import __version__
-from dpzoo.atomic import write_text
 
 RESULT = Path(__file__).parent / "results" / "startup.json"
 BASELINE = "python -c pass"
@@ -87,22 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed runs per command (after one warm-up run)")
     repeats = parser.parse_args().repeats
-    load_before = os.getloadavg()
+    before = conditions(None)  # fresh processes with torch's default threads
     times = measure(repeats)
     baseline = {kind: statistics.median(times[BASELINE][kind]) for kind in ("wall", "cpu")}
     rows = {name: {"argv": argv, **summary(times[name]["wall"], times[name]["cpu"], baseline)} for name, argv in commands().items()}
-    result = {
-        "benchmark": "startup",
-        "dpzoo_version": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "repeats": repeats,
-        "commands": rows,
-    }
-    write_text(RESULT, json.dumps(result, indent=2) + "\n")
+    result = {"benchmark": "startup", "conditions": before, "repeats": repeats, "commands": rows}
+    write_result(RESULT, result)
 
     table = Table(title=f"start-up, median of {repeats} fresh processes (× = ratio to {BASELINE})")
     table.add_column("command", no_wrap=True)
@@ -119,7 +105,7 @@ def main() -> None:
         )
     console = Console()
     console.print(table)
-    console.print(f"load average {result['load_average_before'][0]} → {result['load_average_after'][0]} on {os.cpu_count()} CPUs; written to {RESULT}")
+    console.print(f"load average {result['conditions']['load_average_before'][0]} before; written to {RESULT}")
 
 
 if __name__ == "__main__":
