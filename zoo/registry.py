@@ -118,14 +118,27 @@ def get(kind: str, name: str) -> type:
     try:
         cls = ep.load()
     except Exception as exc:  # any failure inside third-party code must stay contained
-        message = (
+        raise PluginLoadError(
             f"{kind} '{name}' from {plugin.distribution} {plugin.version} failed to import "
             f"({type(exc).__name__}: {exc}); reinstall or fix that package"
-        )
-        _warn_once(message)
-        raise PluginLoadError(message) from exc
+        ) from exc
     _check_api(plugin, cls)
     return cls
+
+
+def loadable(kind: str) -> dict[str, type]:
+    """Every plugin of `kind` that loads, by name, for callers that run "all of them".
+
+    Asked for by name (`get`), a broken plugin is an error; here it is skipped with one warning
+    naming its distribution, so one bad package never stops the others.
+    """
+    found: dict[str, type] = {}
+    for name in names(kind):
+        try:
+            found[name] = get(kind, name)
+        except PluginLoadError as exc:
+            _warn_once(f"{exc}; skipped")
+    return found
 
 
 def _check_api(plugin: PluginInfo, cls: type) -> None:
@@ -144,9 +157,7 @@ def _check_api(plugin: PluginInfo, cls: type) -> None:
         return
     newer = isinstance(declared, int) and declared > API_VERSION
     fix = "upgrade dpzoo" if newer else f"upgrade {plugin.distribution} to a release for plugin API {API_VERSION}"
-    message = f"{where} targets dpzoo plugin API {declared!r}, but dpzoo {__version__} provides API {API_VERSION}; {fix}"
-    _warn_once(message)
-    raise PluginLoadError(message)
+    raise PluginLoadError(f"{where} targets dpzoo plugin API {declared!r}, but dpzoo {__version__} provides API {API_VERSION}; {fix}")
 
 
 def refresh() -> None:

@@ -1,12 +1,14 @@
 """The registry keeps third-party plugins at arm's length.
 
-Listing reads only metadata; a plugin is imported when it is used; a broken one, one that names a
-missing object, one that takes a built-in's name or one written for another plugin API costs one
-warning naming its distribution, and every other plugin keeps working.
+Listing reads only metadata; a plugin is imported when it is used. A broken one, one that names a
+missing object or one written for another plugin API is an error (naming its distribution) when asked
+for by name, and one warning when skipped among all plugins of its kind; one that takes a built-in's
+name costs one warning. Every other plugin keeps working.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -68,18 +70,22 @@ def test_listing_reads_metadata_without_importing_the_plugin(install):
     assert emitted == []
 
 
-def test_plugin_whose_import_raises_warns_once_and_leaves_others_working(install):
+def test_plugin_whose_import_raises_is_an_error_when_asked_for_and_one_warning_when_skipped(install):
     install(
         "dpzoo-boom",
         {GROUP: {"boom": "boom_plugin:Boom", "fine": "fine_plugin:Good"}},
         {"boom_plugin": "raise RuntimeError('kaboom at import')", "fine_plugin": GOOD.format(api=registry.API_VERSION)},
     )
-    emitted = plugin_warnings(lambda: registry.get("regularizer", "boom"))
-    emitted += plugin_warnings(lambda: registry.get("regularizer", "boom"))
-    assert len(emitted) == 1
-    assert "regularizer 'boom' from dpzoo-boom 0.1.0 failed to import (RuntimeError: kaboom at import)" in emitted[0]
-    with pytest.raises(PluginLoadError, match="dpzoo-boom"):
-        registry.get("regularizer", "boom")
+    asked = "regularizer 'boom' from dpzoo-boom 0.1.0 failed to import (RuntimeError: kaboom at import)"
+    for _ in range(2):  # asked for by name: an error each time, and no warning repeating it
+        with pytest.raises(PluginLoadError, match=re.escape(asked)):
+            registry.get("regularizer", "boom")
+    assert plugin_warnings(lambda: registry.get("regularizer", "boom")) == []
+    loaded: list[dict[str, type]] = []
+    emitted = plugin_warnings(lambda: loaded.append(registry.loadable("regularizer")))
+    emitted += plugin_warnings(lambda: loaded.append(registry.loadable("regularizer")))
+    assert emitted == [f"{asked}; reinstall or fix that package; skipped"]
+    assert "boom" not in loaded[0] and loaded[0]["vae"] is VAE and issubclass(loaded[0]["fine"], VAE)
     assert registry.get("regularizer", "vae") is VAE
     assert issubclass(registry.get("regularizer", "fine"), VAE)
 
@@ -93,7 +99,9 @@ def test_plugin_whose_import_raises_warns_once_and_leaves_others_working(install
 )
 def test_entry_point_naming_a_missing_object_warns_once_naming_the_distribution(install, target, sources, cause):
     install("dpzoo-ghost", {GROUP: {"ghost": target}}, sources)
-    emitted = plugin_warnings(lambda: registry.get("regularizer", "ghost"))
+    with pytest.raises(PluginLoadError, match="dpzoo-ghost"):
+        registry.get("regularizer", "ghost")
+    emitted = plugin_warnings(lambda: registry.loadable("regularizer"))
     assert len(emitted) == 1
     assert emitted[0].startswith(f"regularizer 'ghost' from dpzoo-ghost 0.1.0 failed to import ({cause}:")
     assert "ghost" in registry.names("regularizer") and registry.get("regularizer", "vae") is VAE
@@ -129,10 +137,10 @@ def test_plugin_targeting_the_current_api_loads_silently(install):
 def test_plugin_targeting_another_api_is_refused_with_the_side_to_upgrade(install, offset, fix):
     declared = registry.API_VERSION + offset
     install("dpzoo-other-api", {GROUP: {"other-api": "other_api_plugin:Good"}}, {"other_api_plugin": GOOD.format(api=declared)})
-    emitted = plugin_warnings(lambda: registry.get("regularizer", "other-api"))
+    emitted = plugin_warnings(lambda: registry.loadable("regularizer"))
     assert len(emitted) == 1
     assert f"regularizer 'other-api' from dpzoo-other-api 0.1.0 targets dpzoo plugin API {declared}," in emitted[0]
-    assert emitted[0].endswith(f"; {fix}")
+    assert emitted[0].endswith(f"; {fix}; skipped")
     with pytest.raises(PluginLoadError, match=f"provides API {registry.API_VERSION}"):
         registry.get("regularizer", "other-api")
     assert registry.get("regularizer", "vae") is VAE

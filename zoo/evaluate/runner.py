@@ -52,16 +52,15 @@ def build_metrics(names: Sequence[str] | None, overrides: dict[str, dict[str, An
     unknown = set(overrides) - set(names or registry.names("metric"))
     if unknown:
         raise ConfigError(f"settings for metric '{sorted(unknown)[0]}', which is not being run; run it with --metric or drop the setting")
-    if names is None:
-        names = sorted(registry.names("metric"), key=paper_order)
-        chosen = False
+    if names is None:  # all that load, in the paper's order: a broken third-party metric is skipped with a warning
+        loaded = registry.loadable("metric")
+        classes = {name: loaded[name] for name in sorted(loaded, key=paper_order)}
     else:
-        chosen = True
+        classes = {name: registry.get("metric", name) for name in names}
     metrics: dict[str, Metric] = {}
-    for name in names:
-        cls = registry.get("metric", name)
+    for name, cls in classes.items():
         if cls.requires_images and not is_image:
-            if chosen:
+            if names is not None:
                 raise EvaluationError(f"{name} needs image data, but this model's dataset yields points; leave it out of --metric")
             continue
         metrics[name] = cls(config_io.from_dict(cls.Config, overrides.get(name), f"metric '{name}'"))

@@ -151,3 +151,29 @@ def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
     finally:
         sys.modules.pop("spread_metric", None)
         registry.refresh()
+
+
+def test_a_broken_third_party_metric_is_skipped_with_a_warning_unless_named(
+    moons_model: DPVAE, make_distribution, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    import sys
+    import warnings
+
+    from dpzoo import registry
+    from dpzoo.errors import PluginLoadError
+
+    site = make_distribution("dpzoo-broken", {"dpzoo.metrics": {"broken": "broken_metric:Broken"}}, {"broken_metric": "raise ImportError('no such backend')"})
+    monkeypatch.syspath_prepend(str(site))
+    registry.refresh()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = evaluate(moons_model, overrides=SMALL, pictures=None)
+        assert [r.metric for r in report.results] == ["skl", "nll", "leakage"]
+        messages = [str(w.message) for w in caught if issubclass(w.category, registry.PluginWarning)]
+        assert messages == ["metric 'broken' from dpzoo-broken 0.1.0 failed to import (ImportError: no such backend); reinstall or fix that package; skipped"]
+        with pytest.raises(PluginLoadError, match="metric 'broken' from dpzoo-broken"):
+            evaluate(moons_model, ["broken"], pictures=None)
+    finally:
+        sys.modules.pop("broken_metric", None)
+        registry.refresh()
