@@ -167,13 +167,13 @@ def traverse(
 ) -> None:
     """Latent traversals, one row per dimension: linear in u for a dpVAE, in z for a Gaussian-prior VAE."""
     from dpzoo import images, pretrained
-    from dpzoo.evaluate.context import EvaluationData, dataset_spec
+    from dpzoo.evaluate.context import EvaluationData
     from dpzoo.evaluate.pictures import traversal
 
     if span <= 0:
         raise ConfigError(f"--span must be positive, got {span}")
     net = pretrained.load(model)
-    data = EvaluationData.load(dataset_spec(net), "test")
+    data = EvaluationData.of(net, "test")
     if not data.is_image:
         raise ConfigError(f"traversals are pictures; {data.dataset} yields points, not images")
     if not 0 <= index < len(data.x):

@@ -28,11 +28,14 @@ STATE_FILE = "trainer_state.safetensors"
 LOG_FILE = "train_log.jsonl"
 
 
-def provenance(config: ModelConfig) -> dict[str, dict[str, str]]:
-    """Which installed distribution provides each plugin of `config`, recorded in config.json."""
+def provenance(config: ModelConfig, dataset: str | None = None) -> dict[str, dict[str, str]]:
+    """Which installed distribution provides each plugin of `config` (and the dataset), recorded in config.json."""
+    names = {kind: getattr(config, kind).name for kind in ("architecture", "prior", "regularizer")}
+    if dataset is not None:
+        names["dataset"] = dataset  # evaluation needs it again, so a missing one is named like the others
     out = {}
-    for kind in ("architecture", "prior", "regularizer"):
-        info = registry.info(kind, getattr(config, kind).name)
+    for kind, name in names.items():
+        info = registry.info(kind, name)
         out[kind] = {"name": info.name, "distribution": info.distribution, "version": info.version}
     return out
 
@@ -48,7 +51,8 @@ def write_config(directory: str | Path, config: dict[str, Any]) -> None:
 
 def run_config(sections: dict[str, Any], config: ModelConfig) -> dict[str, Any]:
     """The content of config.json: the recipe's sections, dpzoo's version and plugin provenance."""
-    return {"dpzoo_version": __version__, **sections, "model": config.to_dict(), "plugins": provenance(config)}
+    dataset = sections.get("dataset", {}).get("name")
+    return {"dpzoo_version": __version__, **sections, "model": config.to_dict(), "plugins": provenance(config, dataset)}
 
 
 def save_model(directory: str | Path, model: DPVAE, config: dict[str, Any]) -> None:

@@ -82,7 +82,7 @@ class Recipe:
         return Recipe(self.dataset, self.model, config_io.replace(self.training, changes, "training"))
 
 
-def load_dataset(spec: PluginSpec) -> Dataset:
-    """The dataset plugin instance of `spec`."""
-    cls, config = resolve_plugin("dataset", spec)
+def load_dataset(spec: PluginSpec, provenance: dict[str, Any] | None = None) -> Dataset:
+    """The dataset plugin instance of `spec`; `provenance` (a checkpoint's) names the package if it is missing."""
+    cls, config = resolve_plugin("dataset", spec, provenance)
     return cls(config)

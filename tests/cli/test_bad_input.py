@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import dpzoo
 from dpzoo import checkpoint
 
 
@@ -40,6 +41,20 @@ def test_config_from_a_missing_plugin(dpzoo_cli, moons_checkpoint: Path, tmp_pat
     line = _one_line_error(dpzoo_cli("sample", str(run), "--out", "x.png", cwd=tmp_path))
     assert "needs regularizer 'dip' from dpzoo-dipvae" in line
     assert not (tmp_path / "x.png").exists()
+
+
+def test_evaluating_a_model_whose_dataset_plugin_is_missing(dpzoo_cli, moons_checkpoint: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(moons_checkpoint, run)
+    config = json.loads((run / "config.json").read_text())
+    assert config["plugins"]["dataset"] == {"name": "two-moons", "distribution": "dpzoo", "version": dpzoo.__version__}
+    config["dataset"]["name"] = "spirals"
+    config["plugins"]["dataset"] = {"name": "spirals", "distribution": "dpzoo-spirals", "version": "0.3.0"}
+    (run / "config.json").write_text(json.dumps(config))
+    before = (run / "README.md").read_text()
+    line = _one_line_error(dpzoo_cli("eval", str(run), "--metric", "skl", cwd=tmp_path))
+    assert "needs dataset 'spirals' from dpzoo-spirals; install it with `pip install dpzoo-spirals`" in line
+    assert (run / "README.md").read_text() == before
 
 
 def test_truncated_safetensors(dpzoo_cli, moons_checkpoint: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from dpzoo import registry
 from dpzoo.model import DPVAE
 from dpzoo.recipe import Recipe
 from dpzoo.evaluate.aggregate_posterior import aggregate_posterior_log_prob, low_posterior_samples, sample_aggregate_posterior
-from dpzoo.evaluate.context import EvaluationContext, EvaluationData, dataset_spec
+from dpzoo.evaluate.context import EvaluationContext, EvaluationData
 from dpzoo.evaluate.importance import importance_sampled_log_likelihood
 from dpzoo.evaluate.knn_kl import knn_kl_divergence
 
@@ -60,7 +60,7 @@ def moons_model():  # noqa: ANN201
 
 @pytest.fixture(scope="module")
 def mnist_data(mnist_model) -> EvaluationData:  # noqa: ANN001
-    full = EvaluationData.load(dataset_spec(mnist_model), "test")
+    full = EvaluationData.of(mnist_model, "test")
     return EvaluationData(full.dataset, full.split, full.description, full.x[:300])
 
 
@@ -108,14 +108,14 @@ def test_fid_lp_scores_the_low_posterior_samples(mnist_model, mnist_data, home: 
 def test_image_metrics_refuse_point_data(moons_model) -> None:  # noqa: ANN001
     from dpzoo.errors import EvaluationError
 
-    context = _context(moons_model, EvaluationData.load(dataset_spec(moons_model), "test"))
+    context = _context(moons_model, EvaluationData.of(moons_model, "test"))
     with pytest.raises(EvaluationError, match="fid needs image data.*two-moons"):
         _metric("fid", samples=10).compute(context)
 
 
 def test_skl_is_the_knn_estimate_in_generation_space(moons_model) -> None:  # noqa: ANN001
     model = moons_model
-    context = _context(model, EvaluationData.load(dataset_spec(model), "test"))
+    context = _context(model, EvaluationData.of(model, "test"))
     scores = {s.key: s.value for s in _metric("skl", samples=800).compute(context)}
     generator = context.generator("skl")
     mu, logvar = context.posterior
@@ -128,7 +128,7 @@ def test_skl_is_the_knn_estimate_in_generation_space(moons_model) -> None:  # no
 
 
 def test_nll_reports_nats_bits_per_dim_and_the_elbo(moons_model) -> None:  # noqa: ANN001
-    data = EvaluationData.load(dataset_spec(moons_model), "test")
+    data = EvaluationData.of(moons_model, "test")
     context = _context(moons_model, data)
     scores = {s.key: s.value for s in _metric("nll", importance_samples=16, examples=120).compute(context)}
     generator = context.generator("nll")  # the metric runs batches of 100 examples through one generator

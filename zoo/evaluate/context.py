@@ -56,8 +56,14 @@ class EvaluationData:
     x: Tensor
 
     @classmethod
-    def load(cls, spec: PluginSpec, split: str) -> EvaluationData:
-        dataset = load_dataset(spec)
+    def of(cls, model: DPVAE, split: str) -> EvaluationData:
+        """`split` of the dataset `model` was trained on, as its config.json names it."""
+        config: dict[str, Any] = getattr(model, "run_config", {}) or {}
+        return cls.load(dataset_spec(model), split, config.get("plugins"))
+
+    @classmethod
+    def load(cls, spec: PluginSpec, split: str, provenance: dict[str, Any] | None = None) -> EvaluationData:
+        dataset = load_dataset(spec, provenance)
         data = dataset.load(split)  # type: ignore[arg-type]
         tensors = getattr(data, "tensors", None)
         x = tensors[0] if tensors is not None else torch.stack([data[i][0] for i in range(len(data))])  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from dpzoo.errors import ConfigError, EvaluationError
 from dpzoo.metric import Metric, MetricResult, paper_order
 from dpzoo.model import DPVAE
 
-from .context import EvaluationContext, EvaluationData, EvaluationSettings, Progress, dataset_spec
+from .context import EvaluationContext, EvaluationData, EvaluationSettings, Progress
 from .inception import find_weights
 from .pictures import PictureConfig, write_pictures
 
@@ -86,7 +86,7 @@ def evaluate(
     if world.size > 1 and settings.device == "cuda":
         settings = replace(settings, device=str(world.device))
     model = model.to(settings.device)
-    data = data or EvaluationData.load(dataset_spec(model), settings.split)
+    data = data or EvaluationData.of(model, settings.split)
     selected = build_metrics(metrics, overrides or {}, data.is_image)
     if any(m.requires_inception for m in selected.values()):
         find_weights(settings.inception_weights)

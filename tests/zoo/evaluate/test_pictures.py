@@ -11,13 +11,13 @@ from PIL import Image
 
 from dpzoo.errors import EvaluationError
 from dpzoo.evaluate.chart import line_chart
-from dpzoo.evaluate.context import EvaluationContext, EvaluationData, dataset_spec
+from dpzoo.evaluate.context import EvaluationContext, EvaluationData
 from dpzoo.evaluate.pictures import PictureConfig, reconstructions, traversal, write_pictures
 
 
 @pytest.fixture(scope="module")
 def digits(mnist_model) -> EvaluationData:  # noqa: ANN001
-    full = EvaluationData.load(dataset_spec(mnist_model), "test")
+    full = EvaluationData.of(mnist_model, "test")
     return EvaluationData(full.dataset, full.split, full.description, full.x[:100])
 
 

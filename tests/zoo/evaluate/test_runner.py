@@ -84,10 +84,10 @@ def _real_weights() -> Path | None:
 def test_fid_with_real_inception_records_its_reference_and_reads_it_from_the_cache_the_second_time(
     mnist_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
-    from dpzoo.evaluate.context import EvaluationContext, EvaluationSettings, dataset_spec
+    from dpzoo.evaluate.context import EvaluationContext, EvaluationSettings
 
     monkeypatch.setenv("DPZOO_HOME", str(tmp_path))
-    full = EvaluationData.load(dataset_spec(mnist_model), "test")
+    full = EvaluationData.of(mnist_model, "test")
     data = EvaluationData(full.dataset, full.split, full.description, full.x[:6])
     settings = EvaluationSettings(inception_weights=str(_real_weights()), reference_size=4)
     first = evaluate(mnist_model, ["fid"], {"fid": {"samples": 4}}, settings, pictures=None, data=data)
@@ -133,7 +133,7 @@ def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
 
     from dpzoo import card as cards
     from dpzoo import registry
-    from dpzoo.evaluate.context import EvaluationContext, dataset_spec
+    from dpzoo.evaluate.context import EvaluationContext
 
     site = make_distribution("dpzoo-spread", {"dpzoo.metrics": {"spread": "spread_metric:Spread"}}, {"spread_metric": THIRD_PARTY_METRIC})
     monkeypatch.syspath_prepend(str(site))
@@ -141,7 +141,7 @@ def test_a_third_party_metric_runs_after_the_papers_and_reaches_the_card(
     try:
         report = evaluate(moons_model, overrides={**SMALL, "spread": {"samples": 50}}, pictures=None)
         assert [r.metric for r in report.results] == ["skl", "nll", "leakage", "spread"]
-        generator = EvaluationContext(moons_model, EvaluationData.load(dataset_spec(moons_model), "test")).generator("spread")
+        generator = EvaluationContext(moons_model, EvaluationData.of(moons_model, "test")).generator("spread")
         with torch.no_grad():
             expected = moons_model.prior.sample(50, generator=generator).norm(dim=1).mean().item()
         assert report.results[-1].scores[0].value == pytest.approx(expected)
