@@ -15,6 +15,11 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from .errors import ConfigError
 
+# Epoch e of seed s is the permutation of a generator seeded with s·SEED_STRIDE + e (torch's
+# DistributedSampler seeds its generator with seed + epoch: `distributed.Shard` passes it s·SEED_STRIDE),
+# so runs with neighbouring seeds never share an epoch's order.
+SEED_STRIDE = 1_000_003
+
 
 class Batches:
     def __init__(self, data: Dataset, batch_size: int, seed: int, workers: int = 0):
@@ -27,7 +32,7 @@ class Batches:
         self.per_epoch = self.size // batch_size  # the incomplete last batch is dropped
 
     def order(self, epoch: int) -> Tensor:
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        generator = torch.Generator().manual_seed(self.seed * SEED_STRIDE + epoch)
         return torch.randperm(self.size, generator=generator)
 
     def indices(self, step: int) -> Tensor:

@@ -5,7 +5,8 @@ meet (MASTER_ADDR, MASTER_PORT); `joined` makes the process group from them (NCC
 A run is defined by its recipe, not by how many processes execute it:
 
 - `training.batch_size` is the global batch; each of N ranks takes a disjoint 1/N of every batch
-  (`Shard`), so batches stay a pure function of (seed, step) and an epoch visits each example once;
+  (`Shard`, through torch's DistributedSampler with per-epoch seeding), so batches stay a pure
+  function of (seed, step) and an epoch visits each example once;
 - every rank draws the reparameterization noise of the whole global batch from the same random stream
   and keeps its own rows (`Replica`), and DDP averages the gradients over the ranks;
 
@@ -30,10 +31,10 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, DistributedSampler
 
 from . import constants
-from .batches import Batches
+from .batches import SEED_STRIDE, Batches
 from .errors import ConfigError, DistributedError
 from .model import DPVAE
 from .regularizer import ForwardOutput
@@ -141,11 +142,14 @@ def in_process_group(function: Callable[P, R]) -> Callable[P, R]:
 
 
 class Shard(Batches):
-    """This rank's disjoint share of each global batch, as DistributedSampler would give, with no state.
+    """This rank's disjoint share of each global batch, drawn by torch's `DistributedSampler`.
 
-    The epoch order is the one a single process uses; global batch s is cut into N consecutive
-    slices and rank r takes slice r, so the shards of one step are disjoint and together are exactly
-    the batch one process would train on. With N = 1 this is `Batches`.
+    The sampler is seeded so that its epoch permutation is the one a single process uses
+    (`batches.SEED_STRIDE`) and rank r takes every N-th example of it from the r-th; cut into batches
+    of B/N, the shards of one step are disjoint and together are exactly the batch of B that one
+    process would train on. The sampler is made afresh for each epoch (`set_epoch`), so the batch of
+    any step follows from (seed, step) alone and a resume needs no sampler state. With N = 1 this is
+    `Batches`.
     """
 
     def __init__(self, data: Dataset, batch_size: int, seed: int, world: World, workers: int = 0):
@@ -162,8 +166,11 @@ class Shard(Batches):
         self.per_epoch = self.size // batch_size
 
     def order(self, epoch: int) -> Tensor:
-        batches = super().order(epoch)[: self.per_epoch * self.global_batch_size]
-        return batches.view(self.per_epoch, self.world.size, self.batch_size)[:, self.world.rank].reshape(-1)
+        sampler = DistributedSampler(
+            self.data, self.world.size, self.world.rank, shuffle=True, seed=self.seed * SEED_STRIDE, drop_last=True
+        )
+        sampler.set_epoch(epoch)
+        return torch.tensor(list(sampler))[: self.per_epoch * self.batch_size]
 
 
 def _ddp(module: nn.Module, world: World) -> DistributedDataParallel:
@@ -178,8 +185,8 @@ class Replica:
     DDP averages the VAE's gradients; the regularizer's own modules (FactorVAE's discriminator) are
     left out of it and get DDP wrappers of their own (`Regularizer.replicate`), since they are
     trained by another optimizer after the VAE step. The noise ε of z = μ + σ·ε is drawn for the
-    whole global batch from the CPU stream, which every rank seeds alike, and rank r keeps its rows:
-    the noise one process would give the same examples.
+    whole global batch from the CPU stream, which every rank seeds alike, and rank r keeps the rows
+    of its examples (every N-th from the r-th): the noise one process would give the same examples.
     """
 
     def __init__(self, model: DPVAE, world: World, batch_size: int):
@@ -188,8 +195,7 @@ class Replica:
         DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, ignored)
         self.module = _ddp(model, world)
         model.regularizer.replicate(lambda child: _ddp(child, world))
-        local = batch_size // world.size
-        self.rows = slice(world.rank * local, (world.rank + 1) * local)
+        self.rows = slice(world.rank, None, world.size)  # the batch positions of this rank's examples (`Shard`)
         self.noise_shape = (batch_size, model.latent_dim)
         self.device = world.device
 

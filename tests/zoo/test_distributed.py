@@ -146,10 +146,13 @@ def test_shards_are_disjoint_and_make_up_the_global_batch() -> None:
     data = TwoMoons(TwoMoonsConfig(train_size=1000)).load("train")
     whole = Batches(data, 100, seed=3)
     shards = [Shard(data, 100, 3, World(rank, 4)) for rank in range(4)]
+    alone = Shard(data, 100, 3, World(0, 1))
     for step in (0, 7, 9, 10, 25):  # 10 global batches per epoch: steps 10 and 25 are in later epochs
         parts = [shard.indices(step) for shard in shards]
         assert all(len(part) == 25 for part in parts)
-        assert torch.equal(torch.cat(parts), whole.indices(step))
+        # rank r holds positions r, r + 4, … of the batch one process draws (and the noise rows of those)
+        assert torch.equal(torch.stack(parts, dim=1).reshape(-1), whole.indices(step))
+        assert torch.equal(alone.indices(step), whole.indices(step))
     seen = torch.cat([shard.indices(step) for shard in shards for step in range(10)])
     assert len(set(seen.tolist())) == 1000  # one epoch: every example once, on exactly one rank
     streamed = list(shards[2].iterate(8, 12))
