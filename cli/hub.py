@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -79,11 +80,21 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print the catalog 
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"dpzoo catalog ({catalog.directory()})")
-    for column in ("name", "dataset", "regularizer", "prior", *KEY_METRICS.values(), "published", "downloaded"):
-        table.add_column(column, justify="right" if column in KEY_METRICS.values() else "left")
+    console = Console()
+    spelled_out = console.width >= 120  # narrower: the name alone says dataset, regularizer and prior
+    table = Table(title=f"dpzoo catalog ({catalog.directory()})", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("name", no_wrap=True)  # what `pull`, `sample` and `train` take: never cut
+    for column in ("dataset", "regularizer", "prior") if spelled_out else ():
+        table.add_column(column, no_wrap=True)
+    for column in KEY_METRICS.values():
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("downloaded", no_wrap=True)
     for row in rows:
         metrics = [f"{row['metrics'][key]:.3g}" if key in row["metrics"] else "—" for key in KEY_METRICS]
-        published = "yes" if row["published"] else "[dim]not published[/dim]"
-        table.add_row(row["name"], row["dataset"], row["regularizer"], row["prior"], *metrics, published, row["downloaded"])
-    Console().print(table)
+        published = "yes" if row["published"] else "[dim]no[/dim]"
+        described = [row["dataset"], row["regularizer"], row["prior"]] if spelled_out else []
+        table.add_row(row["name"], *described, *metrics, published, row["downloaded"])
+    console.print(table)
+    if any(not row["published"] for row in rows):
+        console.print("[dim]Unpublished entries are recipes: `dpzoo train NAME` trains one.[/dim]")

@@ -50,8 +50,11 @@ def test_pull_then_list_and_load_from_cache_with_the_server_stopped(dpzoo_cli, h
     rows = {row["name"]: row for row in json.loads(dpzoo_cli("list", "--json", env=env).stdout)}
     assert (rows["dpvae-two-moons"]["published"], rows["dpvae-two-moons"]["downloaded"]) == (True, "yes")
     assert (rows["dpvae-two-moons-next"]["published"], rows["dpvae-two-moons-next"]["downloaded"]) == (False, "no")
-    table = dpzoo_cli("list", env=env).stdout
-    assert "not published" in table and "dpvae-two-moons" in table
+    table = {line.split()[0]: line.split() for line in dpzoo_cli("list", env=env).stdout.splitlines() if line.strip()}
+    assert table["dpvae-two-moons"][-2:] == ["yes", "yes"] and table["dpvae-two-moons-next"][-2:] == ["no", "no"]
+    narrow = dpzoo_cli("list", env={**env, "COLUMNS": "80"}).stdout  # names are never cut: they are what users type
+    assert max(map(len, narrow.splitlines())) <= 80 and "…" not in narrow
+    assert {line.split()[0] for line in narrow.splitlines() if line.strip()} >= set(rows)
 
     hub_server.stop()
     try:
