@@ -115,6 +115,7 @@ class SpreadConfig:
 class Spread(Metric):
     """The mean distance of prior samples from the origin of z."""
 
+    dpzoo_api = 1
     Config = SpreadConfig
 
     def compute(self, context):
