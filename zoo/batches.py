@@ -39,17 +39,25 @@ class Batches:
         epoch, position = divmod(step, self.per_epoch)
         return self.order(epoch)[position * self.batch_size : (position + 1) * self.batch_size]
 
+    def index_batches(self, start: int, stop: int) -> Iterator[Tensor]:
+        """The example indices of steps start … stop−1, drawing each epoch's order once."""
+        order = self.order(start // self.per_epoch)
+        for step in range(start, stop):
+            epoch, position = divmod(step, self.per_epoch)
+            if position == 0 and step != start:
+                order = self.order(epoch)
+            yield order[position * self.batch_size : (position + 1) * self.batch_size]
+
     def iterate(self, start: int, stop: int) -> Iterator[Tensor]:
         """The input tensors of steps start … stop−1."""
         if isinstance(self.data, TensorDataset):
             x = self.data.tensors[0]
-            for step in range(start, stop):
-                epoch, position = divmod(step, self.per_epoch)
-                if position == 0 or step == start:
-                    order = self.order(epoch)
-                yield x[order[position * self.batch_size : (position + 1) * self.batch_size]]
+            for index in self.index_batches(start, stop):
+                yield x[index]
             return
-        plan = [self.indices(step).tolist() for step in range(start, stop)]
-        loader = DataLoader(self.data, batch_sampler=plan, num_workers=self.workers)
+        # A lazy plan: the DataLoader asks for each batch as it goes, so a long run neither draws a
+        # permutation per step nor holds every step's indices in memory before the first batch.
+        plan = (index.tolist() for index in self.index_batches(start, stop))
+        loader = DataLoader(self.data, batch_sampler=plan, num_workers=self.workers)  # type: ignore[arg-type]
         for x, *_ in loader:
             yield x
