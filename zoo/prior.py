@@ -15,6 +15,11 @@ import torch
 from torch import Tensor, nn
 
 
+def gaussian_log_density(x: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
+    """log N(x; μ, σ²) elementwise (not summed): posteriors q(z|x) are diagonal Gaussians."""
+    return -0.5 * (math.log(2 * math.pi) + logvar + (x - mu).pow(2) * torch.exp(-logvar))
+
+
 def standard_normal_log_prob(u: Tensor) -> Tensor:
     """log N(u; 0, I), summed over the last dimension."""
     return -0.5 * (u.pow(2).sum(-1) + u.shape[-1] * math.log(2 * math.pi))

@@ -34,7 +34,7 @@ import torch
 from torch import Tensor
 
 from dpzoo.errors import ConfigError
-from dpzoo.prior import Prior
+from dpzoo.prior import Prior, gaussian_log_density
 from dpzoo.regularizer import ForwardOutput, Regularizer
 
 Sampling = Literal["stratified", "weighted"]
@@ -50,11 +50,6 @@ class BetaTCVAEConfig:
     def __post_init__(self) -> None:
         if min(self.alpha, self.beta, self.gamma) < 0:
             raise ValueError("alpha, beta and gamma must be non-negative")
-
-
-def gaussian_log_density(x: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
-    """log N(x; μ, σ²) elementwise (not summed)."""
-    return -0.5 * (math.log(2 * math.pi) + logvar + (x - mu).pow(2) * torch.exp(-logvar))
 
 
 def pairwise_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from dpzoo.model import DPVAE
+from dpzoo.prior import gaussian_log_density
 
 ROWS = 5_000  # decoder inputs per pass: bounds memory whatever K is
 
@@ -26,10 +27,6 @@ class LikelihoodBounds:
 
     log_likelihood: Tensor
     elbo: Tensor
-
-
-def diagonal_normal_log_prob(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
-    return -0.5 * (((z - mu) ** 2) * torch.exp(-logvar) + logvar + math.log(2 * math.pi)).sum(-1)
 
 
 @torch.no_grad()
@@ -47,7 +44,7 @@ def importance_sampled_log_likelihood(model: DPVAE, x: Tensor, samples: int, gen
         targets = x.repeat_interleave(k, dim=0)
         log_px_z = model.likelihood.log_prob(model.architecture.decode(flat), targets)
         log_pz = model.prior.log_prob(flat)
-        log_qz_x = diagonal_normal_log_prob(z, mu[:, None], logvar[:, None]).reshape(-1)
+        log_qz_x = gaussian_log_density(z, mu[:, None], logvar[:, None]).sum(-1).reshape(-1)
         log_weights.append((log_px_z + log_pz - log_qz_x).reshape(len(x), k).double())
     weights = torch.cat(log_weights, dim=1)
     return LikelihoodBounds(torch.logsumexp(weights, dim=1) - math.log(samples), weights.mean(dim=1))
