@@ -22,6 +22,32 @@ torch.set_num_threads(1)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def real_inception_weights() -> Path | None:
+    """pytorch-fid's real Inception file where this machine has it: $DPZOO_INCEPTION_WEIGHTS, the torch hub
+    cache, or ../shared/weights beside the repository. Tests that need it skip, saying why, when it is absent."""
+    from dpzoo.evaluate.inception import WEIGHTS_FILE, hub_weights_path
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "weights" / WEIGHTS_FILE
+    for candidate in (os.environ.get("DPZOO_INCEPTION_WEIGHTS"), hub_weights_path(), shared):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+needs_inception = pytest.mark.skipif(
+    real_inception_weights() is None,
+    reason="pytorch-fid's pt_inception-2015-12-05-6726825d.pth is not on this machine (torch hub cache or ../shared/weights)",
+)
+
+
+@pytest.fixture
+def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty torch home and no DPZOO_INCEPTION_WEIGHTS: a machine without the Inception file."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("DPZOO_INCEPTION_WEIGHTS", raising=False)
+    return tmp_path
+
+
 def moons_recipe(
     prior: str = "decoupled",
     regularizer: str = "vae",

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import moons_recipe
+from conftest import moons_recipe, needs_inception, real_inception_weights
 from safetensors import safe_open
 from safetensors.torch import load_file
 
@@ -29,7 +29,6 @@ from dpzoo import checkpoint
 from dpzoo.batches import Batches
 from dpzoo.distributed import Shard, World
 from dpzoo.errors import ConfigError
-from dpzoo.evaluate.inception import WEIGHTS_FILE, hub_weights_path
 from dpzoo.evaluate.statistics import Statistics
 from dpzoo.model import DPVAE
 from dpzoo.plugins.datasets.two_moons import TwoMoons, TwoMoonsConfig
@@ -72,8 +71,6 @@ from dpzoo.evaluate.runner import evaluate
 report = evaluate(pretrained.load(None), ["fid"], {"fid": {"samples": 6}}, EvaluationSettings(seed=3, reference_size=6), pictures=None)
 print(json.dumps([report.results[0].scores[0].value, report.reference_cached]))
 """
-SHARED_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / WEIGHTS_FILE
-INCEPTION = next((p for p in (os.environ.get("DPZOO_INCEPTION_WEIGHTS"), hub_weights_path(), SHARED_WEIGHTS) if p and Path(p).is_file()), None)
 
 
 def _free_port() -> int:
@@ -271,10 +268,10 @@ def test_statistics_of_shards_are_those_of_all_the_features() -> None:
         np.testing.assert_allclose(statistics.sigma, np.cov(features, rowvar=False), rtol=1e-10)
 
 
-@pytest.mark.skipif(INCEPTION is None, reason=f"pytorch-fid's {WEIGHTS_FILE} is not on this machine")
+@needs_inception
 def test_two_processes_give_the_fid_of_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each process decodes and embeds half of the samples and of the reference images; the statistics are summed."""
-    monkeypatch.setenv("DPZOO_INCEPTION_WEIGHTS", str(INCEPTION))
+    monkeypatch.setenv("DPZOO_INCEPTION_WEIGHTS", str(real_inception_weights()))
     values = {}
     for nproc in (1, 2):
         monkeypatch.setenv("DPZOO_HOME", str(tmp_path / str(nproc)))  # an empty cache: the reference is computed too

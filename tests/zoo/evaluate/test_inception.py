@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import needs_inception, real_inception_weights
 
 from dpzoo.errors import EvaluationError
-from dpzoo.evaluate.inception import WEIGHTS_FILE, InceptionFeatures, find_weights, hub_weights_path
-
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "weights" / WEIGHTS_FILE
-
-
-def real_weights() -> Path | None:
-    """The real FID Inception file where this machine has it (torch hub cache, env, or ../shared/weights)."""
-    for candidate in (os.environ.get("DPZOO_INCEPTION_WEIGHTS"), hub_weights_path(), SHARED):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-needs_weights = pytest.mark.skipif(
-    real_weights() is None, reason=f"pytorch-fid's {WEIGHTS_FILE} is not on this machine (torch hub cache or ../shared/weights)"
-)
-
-
-@pytest.fixture
-def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty torch home and no DPZOO_INCEPTION_WEIGHTS."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.delenv("DPZOO_INCEPTION_WEIGHTS", raising=False)
-    return tmp_path
+from dpzoo.evaluate.inception import WEIGHTS_FILE, InceptionFeatures, find_weights
 
 
 def test_missing_weights_stop_with_one_line_saying_where_to_put_them(no_weights: Path) -> None:
@@ -81,7 +58,7 @@ def test_other_weights_are_refused(tmp_path: Path) -> None:
         InceptionFeatures(garbage)
 
 
-@needs_weights
+@needs_inception
 def test_features_equal_pytorch_fids_own_pipeline_on_png_files(tmp_path: Path) -> None:
     """Grayscale digits in [0, 1] give the features pytorch-fid computes from the same digits saved as PNG."""
     from PIL import Image
@@ -90,7 +67,7 @@ def test_features_equal_pytorch_fids_own_pipeline_on_png_files(tmp_path: Path) -
 
     from dpzoo.evaluate.inception import _given_state_dict
 
-    weights = real_weights()
+    weights = real_inception_weights()
     images = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     images = torch.round(images * 255) / 255
     files = []

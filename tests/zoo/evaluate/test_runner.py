@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import needs_inception, real_inception_weights
 
 from dpzoo.errors import ConfigError, EvaluationError, UnknownPluginError
 from dpzoo.evaluate.context import EvaluationData
@@ -23,12 +24,6 @@ def moons_model() -> DPVAE:
     model = DPVAE.from_config(recipe.model).eval()
     model.run_config = recipe.to_dict()
     return model
-
-
-@pytest.fixture
-def no_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.delenv("DPZOO_INCEPTION_WEIGHTS", raising=False)
 
 
 def test_point_data_runs_every_metric_but_the_image_ones_in_the_papers_order(moons_model: DPVAE, tmp_path: Path) -> None:
@@ -72,15 +67,7 @@ def test_unknown_metrics_and_settings_for_metrics_not_run_are_errors(moons_model
         evaluate(moons_model, ["skl"], {"skl": {"sample": 3}})
 
 
-def _real_weights() -> Path | None:
-    from dpzoo.evaluate.inception import WEIGHTS_FILE, hub_weights_path
-
-    shared = Path(__file__).resolve().parents[4] / "shared" / "weights" / WEIGHTS_FILE
-    found = [p for p in (hub_weights_path(), shared) if p.is_file()]
-    return found[0] if found else None
-
-
-@pytest.mark.skipif(_real_weights() is None, reason="pytorch-fid's Inception weights are not on this machine (torch hub cache or ../shared/weights)")
+@needs_inception
 def test_fid_with_real_inception_records_its_reference_and_reads_it_from_the_cache_the_second_time(
     mnist_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
 ) -> None:
@@ -89,7 +76,7 @@ def test_fid_with_real_inception_records_its_reference_and_reads_it_from_the_cac
     monkeypatch.setenv("DPZOO_HOME", str(tmp_path))
     full = EvaluationData.of(mnist_model, "test")
     data = EvaluationData(full.dataset, full.split, full.description, full.x[:6])
-    settings = EvaluationSettings(inception_weights=str(_real_weights()), reference_size=4)
+    settings = EvaluationSettings(inception_weights=str(real_inception_weights()), reference_size=4)
     first = evaluate(mnist_model, ["fid"], {"fid": {"samples": 4}}, settings, pictures=None, data=data)
     (result,) = first.results
     assert result.settings["reference_images"] == 4 and result.settings["feature_extractor"].startswith("pytorch-fid-0.3.0-pool3-")
