@@ -18,18 +18,8 @@ from rich.console import Console
 
 from dpzoo.errors import ConfigError, DpzooError
 
+from .settings import parse_settings
 
-
-def parse_metric_settings(items: list[str]) -> dict[str, dict[str, str]]:
-    """`--set metric.field=value` → {metric: {field: value}} (values are checked by the metric's config)."""
-    settings: dict[str, dict[str, str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        metric, dot, field = key.partition(".")
-        if not sep or not dot or not metric or not field:
-            raise ConfigError(f"--set {item!r} is not METRIC.FIELD=VALUE (e.g. --set fid.samples=2000)")
-        settings.setdefault(metric, {})[field] = value
-    return settings
 
 
 def _out_dir(model: Optional[str], source: Path, out: Optional[Path]) -> Path:
@@ -85,10 +75,10 @@ def evaluate(
     eval_settings = EvaluationSettings(
         seed=seed, device=device, reference_size=reference_size, inception_weights=str(inception_weights) if inception_weights else None
     )
+    overrides = parse_settings(settings, "METRIC.FIELD=VALUE", "fid.samples=2000")
     if not World.from_environment().main:  # under torchrun: share the FID work, leave the rest to rank 0
-        run(net, metrics=metrics or None, overrides=parse_metric_settings(settings), settings=eval_settings, pictures=None)
+        run(net, metrics=metrics or None, overrides=overrides, settings=eval_settings, pictures=None)
         return
-    overrides = parse_metric_settings(settings)
     console = Console(stderr=True)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console)
     tasks: dict[str, int] = {}

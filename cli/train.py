@@ -11,20 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dpzoo.errors import ConfigError
 
+from .settings import parse_settings
+
 if TYPE_CHECKING:
     from dpzoo.recipe import Recipe
-
-
-def parse_settings(items: list[str]) -> dict[str, dict[str, str]]:
-    """`--set section.field=value` → {section: {field: value}} (values are checked by the config)."""
-    settings: dict[str, dict[str, str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        section, dot, field = key.partition(".")
-        if not sep or not dot or not field:
-            raise ConfigError(f"--set {item!r} is not SECTION.FIELD=VALUE (e.g. --set regularizer.beta=5)")
-        settings.setdefault(section, {})[field] = value
-    return settings
 
 
 MODEL_OPTIONS = ("dataset", "prior", "regularizer", "architecture", "latent_dim", "settings")
@@ -77,7 +67,7 @@ def train(
         raise ConfigError(f"--latent-dim must be at least 1, got {latent_dim}")
     if nproc < 1:
         raise ConfigError(f"--nproc must be at least 1, got {nproc}")
-    overrides = parse_settings(settings)
+    overrides = parse_settings(settings, "SECTION.FIELD=VALUE", "regularizer.beta=5")
     if name is not None:
         recipe = catalog_recipe(ctx, name)
     else:
